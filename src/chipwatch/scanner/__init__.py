@@ -1,0 +1,154 @@
+"""Scan a git repository at a revision, and optionally across its history.
+
+``scan_repository`` is the library entry point of the scan stage: it reads git objects
+only, skips what is out of scope with a reason, scans each unique blob once per rule
+set (cached on disk), and reports every signal with its evidence.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from chipwatch.extractors import extractor_for
+from chipwatch.extractors.kinds import classify
+from chipwatch.gitio.objects import GitRepo
+from chipwatch.model import Finding, ScanResult, SignalReport, Skipped
+from chipwatch.scanner.blobs import DEFAULT_MAX_FILE_BYTES, BlobStats, scan_blobs, scan_bytes
+from chipwatch.scanner.cache import BlobResult, ScanCache, default_cache_dir
+from chipwatch.scanner.tree import DEFAULT_MAX_DEPTH, DEFAULT_MAX_FILES, FileEntry, TreeReader, list_tree
+from chipwatch.signatures import RuleSet, load_ruleset
+
+DEFAULT_MAX_COMMITS = 20_000
+
+__all__ = ["scan_repository", "ScanOptions", "findings_at", "ScanCache", "default_cache_dir"]
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
+    max_files: int = DEFAULT_MAX_FILES
+    max_depth: int = DEFAULT_MAX_DEPTH
+    max_commits: int = DEFAULT_MAX_COMMITS
+
+
+def findings_at(
+    ruleset: RuleSet, f: FileEntry, result: BlobResult, commit: str | None, signal: str | None = None
+) -> list[Finding]:
+    """The findings of one blob placed at one path: file scopes applied here."""
+    by_id = ruleset.by_id
+    out = []
+    for raw in result.findings:
+        rule = by_id.get(raw.rule)
+        if rule is None or (signal and rule.signal != signal) or not rule.applies_to(f.path, f.kind):
+            continue
+        out.append(
+            Finding(
+                rule=raw.rule, signal=rule.signal, path=f.path, line=raw.line, column=raw.column,
+                text=raw.text, kind=f.kind, blob=f.oid, negated=raw.negated, context=raw.context,
+                strength=raw.strength, commit=commit,
+            )
+        )
+    return out
+
+
+def _extra_entries(docs: Sequence[tuple[str, bytes]]) -> tuple[list[FileEntry], dict[tuple[str, str], bytes]]:
+    """Virtual files (e.g. Hugging Face API metadata) scanned like blobs of the tree."""
+    import hashlib
+
+    entries, data = [], {}
+    for vpath, content in docs:
+        kind, _ = classify(vpath)
+        if kind == "data":
+            kind = "config"
+        oid = "virtual:" + hashlib.sha1(content).hexdigest()
+        ex = extractor_for(kind)
+        entries.append(FileEntry(vpath, oid, kind, ex))
+        data[(oid, ex)] = content
+    return entries, data
+
+
+def _group(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
+    by_signal: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_signal[f.signal].append(f)
+    return by_signal
+
+
+def scan_repository(
+    path: Path | str,
+    rev: str | None = None,
+    *,
+    history: bool = False,
+    cache_dir: Path | str | None = None,
+    repository: str | None = None,
+    extra_documents: Sequence[tuple[str, bytes]] = (),
+    ruleset: RuleSet | None = None,
+    options: ScanOptions = ScanOptions(),
+    cache: ScanCache | None = None,
+) -> ScanResult:
+    """Scan ``path`` (a bare or non-bare git repository) at ``rev`` (default HEAD).
+
+    ``cache_dir`` defaults to ``$CHIPWATCH_CACHE_DIR`` or the user cache directory;
+    pass ``cache`` to share one open cache between many scans in a process.
+    """
+    ruleset = ruleset or load_ruleset()
+    repo = GitRepo(path)
+    sha = repo.resolve(rev)
+    head = repo.commit_info(sha)
+    own_cache = cache is None
+    cache = cache or ScanCache(Path(cache_dir) if cache_dir else default_cache_dir())
+    try:
+        stats = BlobStats()
+        reader = TreeReader(repo)
+        listing = list_tree(reader, head.tree, max_files=options.max_files, max_depth=options.max_depth)
+        results = scan_blobs(
+            repo, [(f.oid, f.extractor) for f in listing.files], ruleset, cache,
+            max_file_bytes=options.max_file_bytes, stats=stats,
+        )
+        extra_files, extra_data = _extra_entries(extra_documents)
+        for key, content in extra_data.items():
+            results[key] = scan_bytes(ruleset, key[1], content)
+        skipped = list(listing.skipped)
+        findings: list[Finding] = []
+        scanned = 0
+        for f in [*listing.files, *extra_files]:
+            r = results.get((f.oid, f.extractor))
+            if r is None or r.status != "ok":
+                skipped.append(Skipped(f.path, r.status if r else "missing", f.oid))
+                continue
+            scanned += 1
+            findings.extend(findings_at(ruleset, f, r, sha))
+        at_rev = _group(findings)
+        reports: dict[str, SignalReport] = {}
+        for signal, evs in at_rev.items():
+            present = any(not e.negated for e in evs)
+            reports[signal] = SignalReport(signal, present, tuple(evs), negated_only=not present)
+        commits_scanned = 1
+        if history:
+            from chipwatch.scanner.history import scan_history
+
+            hist = scan_history(repo, sha, reader, ruleset, cache, options, stats, extra_files, results)
+            commits_scanned = hist.commits
+            reports = hist.merge(reports)
+            skipped.extend(hist.skipped)
+        ordered = tuple(sorted(reports.values(), key=lambda r: r.signal))
+        return ScanResult(
+            repository=repository or str(path),
+            commit=sha,
+            committed_at=head.committed_at,
+            ruleset=ruleset.hash,
+            signals=ordered,
+            skipped=tuple(skipped),
+            files_scanned=scanned,
+            files_skipped=len(skipped),
+            history=history,
+            commits_scanned=commits_scanned,
+            blobs_scanned=stats.scanned,
+            blobs_cached=stats.cached,
+        )
+    finally:
+        if own_cache:
+            cache.close()
+

@@ -1,0 +1,102 @@
+"""The scan cache: findings per (blob id, extractor, rule-set hash), on disk.
+
+A blob shared by many commits, snapshots or forks is scanned once. SQLite in WAL mode
+makes the cache safe for several processes (Dask workers, parallel CLI runs): readers
+never block, writers wait their turn. The cache holds no paths, only what a blob's
+bytes produced, so it can be shared by every repository on the machine.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from chipwatch.signatures.match import RawFinding
+
+SCHEMA_VERSION = 1
+_CHUNK = 400
+
+
+@dataclass(frozen=True)
+class BlobResult:
+    """What scanning one blob gave: ``status`` is ``ok`` or a skip reason
+    (``binary``, ``lfs-pointer``, ``too-large``, ``missing``, ``not-extractable``)."""
+
+    status: str
+    size_bytes: int | None
+    findings: tuple[RawFinding, ...] = ()
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("CHIPWATCH_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("chipwatch", appauthor=False))
+
+
+class ScanCache:
+    """Persistent map (oid, extractor, ruleset) -> BlobResult. ``None`` root = memory only."""
+
+    def __init__(self, root: Path | str | None):
+        self._lock = threading.Lock()
+        if root is None:
+            self.path = None
+            self._db = sqlite3.connect(":memory:", check_same_thread=False, isolation_level=None)
+        else:
+            root = Path(root)
+            root.mkdir(parents=True, exist_ok=True)
+            self.path = root / f"scan-cache-v{SCHEMA_VERSION}.sqlite"
+            self._db = sqlite3.connect(self.path, timeout=60, check_same_thread=False, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS blobs (ruleset TEXT NOT NULL, oid TEXT NOT NULL, "
+            "extractor TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (ruleset, oid, extractor))"
+        )
+
+    def get_many(self, ruleset: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], BlobResult]:
+        found: dict[tuple[str, str], BlobResult] = {}
+        by_extractor: dict[str, list[str]] = {}
+        for oid, ex in keys:
+            by_extractor.setdefault(ex, []).append(oid)
+        with self._lock:
+            for ex, oids in by_extractor.items():
+                for i in range(0, len(oids), _CHUNK):
+                    chunk = oids[i : i + _CHUNK]
+                    q = f"SELECT oid, payload FROM blobs WHERE ruleset=? AND extractor=? AND oid IN ({','.join('?' * len(chunk))})"
+                    for oid, payload in self._db.execute(q, [ruleset, ex, *chunk]):
+                        status, size, rows = json.loads(payload)
+                        found[(oid, ex)] = BlobResult(status, size, tuple(RawFinding.from_row(r) for r in rows))
+        return found
+
+    def put_many(self, ruleset: str, items: dict[tuple[str, str], BlobResult]) -> None:
+        rows = [
+            (ruleset, oid, ex, json.dumps([r.status, r.size_bytes, [f.to_row() for f in r.findings]], ensure_ascii=False))
+            for (oid, ex), r in items.items()
+            if r.status != "missing"  # a missing blob may arrive with the next fetch
+        ]
+        if not rows:
+            return
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?)", rows)
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def count(self, ruleset: str | None = None) -> int:
+        with self._lock:
+            if ruleset:
+                return self._db.execute("SELECT COUNT(*) FROM blobs WHERE ruleset=?", [ruleset]).fetchone()[0]
+            return self._db.execute("SELECT COUNT(*) FROM blobs").fetchone()[0]
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

@@ -1,0 +1,127 @@
+"""Turn raw matches in one text into findings: line, column, bounded text, and the
+line-level qualifiers (excluded, negated, stored, context).
+
+The result depends only on the bytes (and the extractor that produced them), never on
+the path, so it can be cached by (blob id, extractor, rule-set hash); file scopes are
+applied afterwards, per path.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Sequence
+
+if TYPE_CHECKING:
+    from chipwatch.signatures import RuleSet
+
+# Bounds on what one finding stores.
+MAX_TEXT_CHARS = 240
+MAX_FINDINGS_PER_RULE = 25
+# A match whose surroundings are a long run of base64/hex alphabet is encoded data.
+ENCODED_WINDOW = 48
+ENCODED_MIN_LINE = 100
+_ENCODED_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-")
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """A finding before it is placed at a path: what the cache stores."""
+
+    rule: str
+    line: int
+    column: int
+    text: str
+    negated: bool
+    context: str | None
+    strength: str
+
+    def to_row(self) -> list:
+        return [self.rule, self.line, self.column, self.text, self.negated, self.context, self.strength]
+
+    @classmethod
+    def from_row(cls, row: Sequence) -> "RawFinding":
+        return cls(*row)
+
+
+def _looks_encoded(data: bytes, line_start: int, line_end: int, start: int, end: int) -> bool:
+    if line_end - line_start < ENCODED_MIN_LINE:
+        return False
+    lo = max(line_start, start - ENCODED_WINDOW)
+    hi = min(line_end, end + ENCODED_WINDOW)
+    if hi - lo < ENCODED_MIN_LINE // 2:
+        return False
+    window = data[lo:hi]
+    return all(b in _ENCODED_BYTES for b in window)
+
+
+def _bounded_line(data: bytes, line_start: int, line_end: int, start: int) -> str:
+    if line_end - line_start <= MAX_TEXT_CHARS * 2:
+        raw = data[line_start:line_end]
+    else:
+        lo = max(line_start, start - MAX_TEXT_CHARS // 3)
+        raw = data[lo : min(line_end, lo + MAX_TEXT_CHARS)]
+    text = raw.decode("utf-8", errors="replace").strip()
+    if len(text) > MAX_TEXT_CHARS:
+        text = text[: MAX_TEXT_CHARS - 1] + "…"
+    return text
+
+
+def find(ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None) -> list[RawFinding]:
+    """Every finding of every rule in ``data``.
+
+    ``linemap[i]`` is the original line number of line ``i + 1`` of ``data`` when the text
+    was extracted from a structured file (notebooks); otherwise lines are ``data``'s own.
+    """
+    raw = ruleset.matcher.scan(data)
+    if not raw:
+        return []
+    raw.sort(key=lambda m: m[1])
+    rules = ruleset.rules
+    refs = ruleset.matcher.refs
+    out: list[RawFinding] = []
+    seen: set[tuple[int, int]] = set()
+    per_rule: dict[int, int] = {}
+    line_no = 1
+    pos = 0
+    line_cache: dict[int, tuple[int, int]] = {}
+    for pid, start in raw:
+        line_no += data.count(b"\n", pos, start)
+        pos = start
+        ri = refs[pid].rule_index
+        key = (ri, line_no)
+        if key in seen or per_rule.get(ri, 0) >= MAX_FINDINGS_PER_RULE:
+            continue
+        seen.add(key)
+        bounds = line_cache.get(line_no)
+        if bounds is None:
+            ls = data.rfind(b"\n", 0, start) + 1
+            le = data.find(b"\n", start)
+            bounds = (ls, len(data) if le < 0 else le)
+            line_cache[line_no] = bounds
+        ls, le = bounds
+        if _looks_encoded(data, ls, le, start, start + 1):
+            continue
+        rule = rules[ri]
+        q = ruleset.qualifiers[ri]
+        line_bytes = data[ls:le] if le - ls <= 8192 else data[max(ls, start - 4096) : min(le, start + 4096)]
+        if q.excluded(line_bytes):
+            continue
+        negated = q.is_negated(line_bytes)
+        strength = "stored" if q.is_stored(line_bytes) else "used"
+        text = _bounded_line(data, ls, le, start)
+        context = None
+        if rule.context:
+            before_start = ls
+            before: list[str] = []
+            for _ in range(40):
+                if before_start <= 0:
+                    break
+                prev_start = data.rfind(b"\n", 0, before_start - 1) + 1
+                before.append(data[prev_start : before_start - 1][:2000].decode("utf-8", "replace"))
+                before_start = prev_start
+            before.reverse()
+            context = ruleset.contexts.classify(line_bytes[:4000].decode("utf-8", "replace"), before)
+        column = len(data[ls:start].decode("utf-8", errors="replace")) + 1
+        line = linemap[line_no - 1] if linemap is not None and line_no - 1 < len(linemap) else line_no
+        per_rule[ri] = per_rule.get(ri, 0) + 1
+        out.append(RawFinding(rule.id, line, column, text, negated, context, strength))
+    return out
