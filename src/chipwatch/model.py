@@ -134,3 +134,116 @@ class ScanResult:
 
     def findings(self) -> list[Finding]:
         return [f for s in self.signals for f in s.evidence]
+
+
+@dataclass(frozen=True)
+class EvidenceRef:
+    """A finding as an inference step cites it: which signal, where, and the line."""
+
+    signal: str
+    path: str
+    line: int
+    text: str
+    kind: str
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One elimination step: the evidence it relied on, the chips it kept and ruled out
+    (catalog ids, all vendors), and a sentence a reader can check against the evidence.
+    ``contradictions`` name evidence the step could not apply without ruling out every
+    candidate of a vendor (it then keeps them all)."""
+
+    step: str
+    because: tuple[EvidenceRef, ...]
+    kept: tuple[str, ...]
+    eliminated: tuple[str, ...]
+    sentence: str
+    contradictions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "step": self.step,
+            "because": [e.to_json() for e in self.because],
+            "kept": list(self.kept),
+            "eliminated": list(self.eliminated),
+            "sentence": self.sentence,
+            "contradictions": list(self.contradictions),
+        }
+
+
+@dataclass(frozen=True)
+class ExplicitChip:
+    """A chip named in the repository. ``chip`` is the catalog id when the mention picks
+    one variant, else the model name (``a100``) with the variants in ``variants``.
+    ``candidate`` says whether the inference still keeps it (None: its vendor is not
+    claimed by any stack); ``export_status`` is per rule id (controlled, not_controlled,
+    unknown, or mixed when its variants differ)."""
+
+    chip: str
+    signal: str
+    vendor: str
+    variants: tuple[str, ...]
+    context: str
+    weight: float
+    path: str
+    line: int
+    text: str
+    kind: str
+    candidate: bool | None
+    export_status: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["variants"] = list(self.variants)
+        return out
+
+
+@dataclass(frozen=True)
+class Inference:
+    """The hardware inference of one snapshot (the ``hardware`` table's row, and the
+    JSON contract of ``chipwatch explain``; see docs/inference.md)."""
+
+    repository: str
+    commit: str
+    ruleset: str
+    catalog_hash: str
+    vendors: tuple[str, ...]
+    domestic: tuple[str, ...]
+    min_nvidia_arch: str | None
+    max_nvidia_arch: str | None
+    datacenter: bool | None
+    candidates: dict[str, tuple[str, ...]] = field(compare=False, hash=False)
+    explicit_chips: tuple[ExplicitChip, ...] = ()
+    export_status: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+    export_status_by_vendor: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, hash=False)
+    export_detail: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict, compare=False, hash=False)
+    confidence: float = 0.0
+    confidence_terms: dict[str, float] = field(default_factory=dict, compare=False, hash=False)
+    steps: tuple[Step, ...] = ()
+    history_only: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "repository": self.repository,
+            "commit": self.commit,
+            "ruleset": self.ruleset,
+            "catalog_hash": self.catalog_hash,
+            "vendors": list(self.vendors),
+            "domestic": list(self.domestic),
+            "min_nvidia_arch": self.min_nvidia_arch,
+            "max_nvidia_arch": self.max_nvidia_arch,
+            "datacenter": self.datacenter,
+            "candidates": {v: list(c) for v, c in self.candidates.items()},
+            "explicit_chips": [e.to_json() for e in self.explicit_chips],
+            "export_status": dict(self.export_status),
+            "export_status_by_vendor": {v: dict(s) for v, s in self.export_status_by_vendor.items()},
+            "export_detail": {r: {c: dict(d) for c, d in chips.items()} for r, chips in self.export_detail.items()},
+            "confidence": self.confidence,
+            "confidence_terms": dict(self.confidence_terms),
+            "steps": [s.to_json() for s in self.steps],
+            "history_only": list(self.history_only),
+        }

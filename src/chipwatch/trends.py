@@ -123,17 +123,20 @@ def build_trends(
     out: dict[str, list] = {f.name: [] for f in schema}
     for (platform, owner), repos in sorted(orgs.items()):
         ever = sorted(set().union(*(s.ids for repo in repos for s in repo)))
+        repo_dates = [[s.as_of for s in repo] for repo in repos]
         for month in months:
             end = _next_month(month)
             current = []
-            for repo in repos:
-                i = bisect.bisect_left([s.as_of for s in repo], end) - 1
+            for repo, dates in zip(repos, repo_dates):
+                i = bisect.bisect_left(dates, end) - 1
                 if i >= 0:
                     current.append(repo[i])
             if not current:
                 continue
             rulesets = {s.ruleset_hash for s in current}
             catalogs = {s.catalog_hash for s in current}
+            ruleset = rulesets.pop() if len(rulesets) == 1 else MIXED
+            catalog = catalogs.pop() if len(catalogs) == 1 else MIXED
             for sid in ever:
                 n = sum(1 for s in current if sid in s.ids)
                 out["month"].append(month)
@@ -144,8 +147,6 @@ def build_trends(
                 out["repos_scanned"].append(len(current))
                 out["share"].append(n / len(current))
                 out["run_id"].append(run_id)
-                out["ruleset_hash"].append(rulesets.pop() if len(rulesets) == 1 else MIXED)
-                out["catalog_hash"].append(catalogs.pop() if len(catalogs) == 1 else MIXED)
-                rulesets = {s.ruleset_hash for s in current}
-                catalogs = {s.catalog_hash for s in current}
+                out["ruleset_hash"].append(ruleset)
+                out["catalog_hash"].append(catalog)
     return pa.table(out, schema=schema)

@@ -13,6 +13,7 @@ early).
 """
 from __future__ import annotations
 
+import abc
 import json
 import re
 import socket
@@ -55,7 +56,7 @@ class Response:
         self.body: bytes = body
 
 
-class LoopbackServer:
+class LoopbackServer(abc.ABC):
     """Subclasses implement ``handle(handler, method, path) -> Response | None``
     (None: the handler already wrote the response itself)."""
 
@@ -199,5 +200,6 @@ class LoopbackServer:
             h.wfile.flush()
             h.close_connection = True
 
-    def handle(self, h: BaseHTTPRequestHandler, method: str, path: str) -> Response | None:  # pragma: no cover
-        raise NotImplementedError
+    @abc.abstractmethod
+    def handle(self, h: BaseHTTPRequestHandler, method: str, path: str) -> Response | None:
+        """Answer one request (after faults were applied)."""

@@ -136,12 +136,13 @@ class GitRepo:
 
     def commits(self, rev: str, *, limit: int | None = None, before: int | None = None) -> list[CommitInfo]:
         """Commits reachable from ``rev`` (its ancestry only), newest first, topo order."""
-        args = ["log", "--topo-order", "--no-show-signature", "--format=%H %T %ct %P"]
+        # rev-list, not log: log reads trees, which a treeless partial clone lacks.
+        args = ["rev-list", "--topo-order", "--no-commit-header", "--format=%H %T %ct %P"]
         if limit:
             args.append(f"--max-count={limit}")
         if before is not None:
             args.append(f"--before={before}")
-        args += ["--end-of-options", rev, "--"]
+        args += ["--end-of-options", rev]
         out = self._run(*args)
         result = []
         for line in out.splitlines():

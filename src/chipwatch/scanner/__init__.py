@@ -101,11 +101,13 @@ def scan_repository(
     cache = cache or ScanCache(Path(cache_dir) if cache_dir else default_cache_dir())
     try:
         stats = BlobStats()
-        reader = TreeReader(repo)
+        # In a partial clone, ask git which objects are absent without fetching them.
+        missing = repo.missing_objects(sha, no_walk=not history) if repo.is_partial() else set()
+        reader = TreeReader(repo, missing)
         listing = list_tree(reader, head.tree, max_files=options.max_files, max_depth=options.max_depth)
         results = scan_blobs(
             repo, [(f.oid, f.extractor) for f in listing.files], ruleset, cache,
-            max_file_bytes=options.max_file_bytes, stats=stats,
+            max_file_bytes=options.max_file_bytes, stats=stats, missing=missing,
         )
         extra_files, extra_data = _extra_entries(extra_documents)
         for key, content in extra_data.items():
@@ -129,7 +131,7 @@ def scan_repository(
         if history:
             from chipwatch.scanner.history import scan_history
 
-            hist = scan_history(repo, sha, reader, ruleset, cache, options, stats, extra_files, results)
+            hist = scan_history(repo, sha, reader, ruleset, cache, options, stats, results, missing)
             commits_scanned = hist.commits
             reports = hist.merge(reports)
             skipped.extend(hist.skipped)

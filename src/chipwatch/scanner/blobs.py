@@ -39,8 +39,13 @@ def scan_blobs(
     *,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
     stats: BlobStats | None = None,
+    missing: set[str] | frozenset[str] = frozenset(),
 ) -> dict[tuple[str, str], BlobResult]:
-    """Results for each (oid, extractor); each unique blob is read at most once."""
+    """Results for each (oid, extractor); each unique blob is read at most once.
+
+    ``missing`` lists blobs known to be absent (a partial clone's filtered blobs): they
+    are never asked of git, which would otherwise try to fetch them one at a time.
+    """
     stats = stats if stats is not None else BlobStats()
     keys = list(dict.fromkeys(keys))
     results = cache.get_many(ruleset.hash, keys)
@@ -51,7 +56,7 @@ def scan_blobs(
     # Sizes first, so a huge blob is never piped through.
     oids = list(dict.fromkeys(oid for oid, _ in todo))
     info: dict[str, tuple[str, int]] = {}
-    for oid, typ, size, _ in repo.object_info(oids):
+    for oid, typ, size, _ in repo.object_info([o for o in oids if o not in missing]):
         info[oid] = (typ, size)
     readable: list[str] = []
     fresh: dict[tuple[str, str], BlobResult] = {}

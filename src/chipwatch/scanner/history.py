@@ -126,8 +126,8 @@ def scan_history(
     cache: ScanCache,
     options,
     stats: BlobStats,
-    extra_files: list[FileEntry],
     results: dict[tuple[str, str], BlobResult],
+    missing: set[str],
 ) -> HistoryResult:
     from chipwatch.scanner import findings_at
 
@@ -144,9 +144,8 @@ def scan_history(
         walker.files(c.tree, "", 0, files, seen)
     keys = [(f.oid, f.extractor) for f in files.values() if (f.oid, f.extractor) not in results]
     results.update(
-        scan_blobs(repo, keys, ruleset, cache, max_file_bytes=options.max_file_bytes, stats=stats)
+        scan_blobs(repo, keys, ruleset, cache, max_file_bytes=options.max_file_bytes, stats=stats, missing=missing)
     )
-    # Virtual documents (API metadata) belong to the revision only.
     per_commit: dict[str, Signals] = {c.sha: walker.signals(c.tree, "", 0) for c in commits}
     first: dict[str, CommitRef] = {}
     last: dict[str, CommitRef] = {}

@@ -34,9 +34,9 @@ class TreeListing:
 class TreeReader:
     """Reads and memoizes trees of one repository."""
 
-    def __init__(self, repo: GitRepo):
+    def __init__(self, repo: GitRepo, missing: set[str] | frozenset[str] = frozenset()):
         self.repo = repo
-        self.trees: dict[str, list[TreeEntry] | None] = {}
+        self.trees: dict[str, list[TreeEntry] | None] = {o: None for o in missing}
 
     def ensure(self, oids: list[str]) -> None:
         todo = [o for o in dict.fromkeys(oids) if o not in self.trees]

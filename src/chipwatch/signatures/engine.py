@@ -1,10 +1,16 @@
 """Linear-time multi-pattern matching of every rule at once.
 
-Hyperscan (an automaton engine) scans a blob for all patterns of all rules in one pass;
-where it has no wheel, an RE2 set finds which patterns occur and RE2 locates them. Both
-are linear in the input, so an adversarial file cannot make a scan backtrack. Line-level
-qualifiers (negated, exclude_lines, stored_lines) are RE2 patterns run on the matched
-line only.
+Hyperscan (an automaton engine) scans a blob for all patterns of all rules in one pass
+and reports where matches end; RE2 then confirms each match on its line and locates its
+start. Where Hyperscan has no wheel, an RE2 set finds which patterns occur and RE2
+locates them. Both are linear in the input, so an adversarial file cannot make a scan
+backtrack. Line-level qualifiers (negated, exclude_lines, stored_lines) are RE2 patterns
+run on the matched line only.
+
+Hyperscan runs without start-of-match tracking (HS_FLAG_SOM_LEFTMOST): the python
+wheel's SOM engine crashes the process on inputs as plain as ``'a' * 300`` against
+``a+b`` (measured with hyperscan 0.9.1; see tests/signatures/test_engine_safety.py), and
+leaving start offsets to RE2 on one line is cheaper anyway.
 """
 from __future__ import annotations
 
@@ -81,7 +87,7 @@ class Matcher:
 
     # -- compilation -------------------------------------------------------------------
     def _hs_flags(self, rule: Rule) -> int:
-        flags = hyperscan.HS_FLAG_SOM_LEFTMOST | hyperscan.HS_FLAG_MULTILINE
+        flags = hyperscan.HS_FLAG_MULTILINE
         if not rule.case_sensitive:
             flags |= hyperscan.HS_FLAG_CASELESS
         return flags
@@ -125,7 +131,7 @@ class Matcher:
 
     # -- scanning ----------------------------------------------------------------------
     def scan(self, data: bytes) -> list[tuple[int, int]]:
-        """(pattern index, start offset) of every match, in no particular order."""
+        """(pattern index, offset of the match's last byte), in no particular order."""
         if self.engine == "hyperscan":
             return self._scan_hyperscan(data)
         return self._scan_re2(data)
@@ -139,7 +145,7 @@ class Matcher:
         append = out.append
 
         def on_match(pid: int, start: int, end: int, flags: int, ctx) -> bool:
-            append((pid, start))
+            append((pid, end - 1))
             return len(out) >= MAX_RAW_MATCHES
 
         try:
@@ -154,10 +160,12 @@ class Matcher:
             for local in s.Match(data) or ():
                 pid = idx[local]
                 for m in self._re2[pid].finditer(data):
-                    out.append((pid, m.start()))
+                    out.append((pid, max(m.start(), m.end() - 1)))
                     if len(out) >= MAX_RAW_MATCHES:
                         return out
         return out
 
-    def rule_of(self, pattern_index: int) -> int:
-        return self.refs[pattern_index].rule_index
+    def locate(self, pattern_index: int, line: bytes) -> int | None:
+        """Byte offset of the pattern's first match within one line, or None."""
+        m = self._re2[pattern_index].search(line)
+        return None if m is None else m.start()

@@ -71,21 +71,22 @@ def find(ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None) 
     ``linemap[i]`` is the original line number of line ``i + 1`` of ``data`` when the text
     was extracted from a structured file (notebooks); otherwise lines are ``data``'s own.
     """
-    raw = ruleset.matcher.scan(data)
+    matcher = ruleset.matcher
+    raw = matcher.scan(data)
     if not raw:
         return []
     raw.sort(key=lambda m: m[1])
     rules = ruleset.rules
-    refs = ruleset.matcher.refs
+    refs = matcher.refs
     out: list[RawFinding] = []
     seen: set[tuple[int, int]] = set()
     per_rule: dict[int, int] = {}
     line_no = 1
     pos = 0
     line_cache: dict[int, tuple[int, int]] = {}
-    for pid, start in raw:
-        line_no += data.count(b"\n", pos, start)
-        pos = start
+    for pid, offset in raw:
+        line_no += data.count(b"\n", pos, offset)
+        pos = offset
         ri = refs[pid].rule_index
         key = (ri, line_no)
         if key in seen or per_rule.get(ri, 0) >= MAX_FINDINGS_PER_RULE:
@@ -93,16 +94,23 @@ def find(ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None) 
         seen.add(key)
         bounds = line_cache.get(line_no)
         if bounds is None:
-            ls = data.rfind(b"\n", 0, start) + 1
-            le = data.find(b"\n", start)
+            ls = data.rfind(b"\n", 0, offset) + 1
+            le = data.find(b"\n", offset)
             bounds = (ls, len(data) if le < 0 else le)
             line_cache[line_no] = bounds
         ls, le = bounds
-        if _looks_encoded(data, ls, le, start, start + 1):
+        # Very long lines are examined in a window around the match.
+        win_lo = ls if le - ls <= 8192 else max(ls, offset - 4096)
+        win_hi = le if le - ls <= 8192 else min(le, offset + 4096)
+        line_bytes = data[win_lo:win_hi]
+        rel = matcher.locate(pid, line_bytes)
+        if rel is None:
+            continue  # the match spans lines: rules are line-oriented (docs/rules.md)
+        start = win_lo + rel
+        if _looks_encoded(data, ls, le, start, offset + 1):
             continue
         rule = rules[ri]
         q = ruleset.qualifiers[ri]
-        line_bytes = data[ls:le] if le - ls <= 8192 else data[max(ls, start - 4096) : min(le, start + 4096)]
         if q.excluded(line_bytes):
             continue
         negated = q.is_negated(line_bytes)
@@ -110,18 +118,21 @@ def find(ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None) 
         text = _bounded_line(data, ls, le, start)
         context = None
         if rule.context:
-            before_start = ls
-            before: list[str] = []
-            for _ in range(40):
-                if before_start <= 0:
-                    break
-                prev_start = data.rfind(b"\n", 0, before_start - 1) + 1
-                before.append(data[prev_start : before_start - 1][:2000].decode("utf-8", "replace"))
-                before_start = prev_start
-            before.reverse()
-            context = ruleset.contexts.classify(line_bytes[:4000].decode("utf-8", "replace"), before)
+            context = ruleset.contexts.classify(line_bytes[:4000].decode("utf-8", "replace"), _lines_before(data, ls))
         column = len(data[ls:start].decode("utf-8", errors="replace")) + 1
         line = linemap[line_no - 1] if linemap is not None and line_no - 1 < len(linemap) else line_no
         per_rule[ri] = per_rule.get(ri, 0) + 1
         out.append(RawFinding(rule.id, line, column, text, negated, context, strength))
     return out
+
+
+def _lines_before(data: bytes, line_start: int, limit: int = 40) -> list[str]:
+    """Up to ``limit`` lines above the one starting at ``line_start``, in file order."""
+    before: list[str] = []
+    cur = line_start
+    while cur > 0 and len(before) < limit:
+        prev = data.rfind(b"\n", 0, cur - 1) + 1
+        before.append(data[prev : cur - 1][:2000].decode("utf-8", "replace"))
+        cur = prev
+    before.reverse()
+    return before

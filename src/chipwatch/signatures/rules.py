@@ -232,7 +232,10 @@ def load_rule_files(root: Path, vocab: Vocabulary | None = None) -> tuple[list[R
         try:
             doc = yaml.safe_load(text)
         except yaml.YAMLError as exc:
-            raise _fail(source, None, f"not valid YAML: {exc}") from None
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+            problem = getattr(exc, "problem", None) or type(exc).__name__
+            raise _fail(source, None, f"not valid YAML{where}: {problem}") from None
         if not isinstance(doc, dict) or set(doc) - {"rules"} or not isinstance(doc.get("rules"), list):
             raise _fail(source, None, "a rule file is a mapping with one key, 'rules', holding a list")
         for raw in doc["rules"]:

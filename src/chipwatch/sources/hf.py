@@ -146,12 +146,16 @@ class HfSource:
         key = f"hf:{owner}/{name}"
         if not (valid_hf_name(owner) and valid_hf_name(name)):
             return DiscoveryFailure(self.spec, short(key, 200), "invalid", f"unusable model id {short(repr(repo_id), 200)}")
+        item, problems = _sanitize(item)
         try:
-            info = _hub().hf_api.ModelInfo(**item)
+            from huggingface_hub.hf_api import ModelInfo
+
+            info = ModelInfo(**item)
         except Exception as exc:  # a listing entry with fields of the wrong type
             return DiscoveryFailure(self.spec, key, "invalid", f"unreadable listing entry: {type(exc).__name__}: {short(str(exc), 160)}")
         sha = info.sha if isinstance(info.sha, str) and re.fullmatch(r"[0-9a-f]{40}", info.sha) else None
         meta = self._metadata(info, item)
+        meta.update(problems)
         if owner.lower() != self.author.lower():
             meta["moved_from"] = self.author
         ref = RepoRef("hf", owner, name, f"{self.endpoint}/{owner}/{name}", "main", sha, meta)
@@ -160,7 +164,10 @@ class HfSource:
         if sha is None:
             return DiscoveryFailure(self.spec, key, "empty", "listing has no commit sha for this model", ref=ref)
         siblings = {s.rfilename for s in (info.siblings or [])}
-        meta.update(self._files(repo_id, sha, siblings, meta.get("config") is None))
+        files = self._files(repo_id, sha, siblings)
+        if files.get("config") is None:
+            files.pop("config", None)  # keep the listing's config when config.json is unusable
+        meta.update(files)
         return ref
 
     def _metadata(self, info: Any, item: dict[str, Any]) -> dict[str, Any]:
@@ -185,9 +192,13 @@ class HfSource:
             meta["config_error"] = f"listing config is a {type(config).__name__}, not an object"
         return meta
 
-    def _files(self, repo_id: str, sha: str, siblings: set[str], want_config: bool) -> dict[str, Any]:
-        """Card metadata (and config.json if the listing had none), memoized by sha."""
-        memo_key = f"{self._scope}|{repo_id}|{sha}|card={self.read_card}|config={want_config}"
+    def _files(self, repo_id: str, sha: str, siblings: set[str]) -> dict[str, Any]:
+        """Card metadata and the full config.json, memoized by sha.
+
+        The listing's ``config`` is a subset the Hub picks (architectures, model_type,
+        quantization_config …): torch_dtype and MoE fields live only in config.json.
+        """
+        memo_key = f"{self._scope}|{repo_id}|{sha}|card={self.read_card}"
         memo = self._store.get("hf-files", memo_key)
         if isinstance(memo, dict):
             return memo
@@ -195,7 +206,7 @@ class HfSource:
         definitive = True
         for filename, wanted, parse, field in (
             ("README.md", self.read_card, parse_card, "card"),
-            ("config.json", want_config, parse_config, "config"),
+            ("config.json", True, parse_config, "config"),
         ):
             if not wanted or filename not in siblings:
                 continue
@@ -231,3 +242,31 @@ class HfSource:
             raise Failed("server", redact(short(str(exc)), self._token)) from exc
         except (OSError, ValueError) as exc:
             raise Failed("network", redact(short(str(exc)), self._token)) from exc
+
+
+def _sanitize(item: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """A listing entry ModelInfo can parse: malformed optional fields are dropped (and
+    reported), so one odd field never loses the whole model."""
+    item = dict(item)
+    problems: dict[str, str] = {}
+    item.pop("cardData", None)  # the card is read from README.md instead
+    st = item.get("safetensors")
+    if st is not None and not (
+        isinstance(st, dict) and isinstance(st.get("parameters"), dict) and isinstance(st.get("total"), int)
+        and all(isinstance(v, int) for v in st["parameters"].values())
+    ):
+        item.pop("safetensors")
+        problems["safetensors_error"] = "listing safetensors field is malformed"
+    sib = item.get("siblings")
+    if sib is not None:
+        if isinstance(sib, list):
+            item["siblings"] = [s for s in sib if isinstance(s, dict) and isinstance(s.get("rfilename"), str)]
+        else:
+            item.pop("siblings")
+    for key in ("tags",):
+        if key in item and not isinstance(item[key], list):
+            item.pop(key)
+    for key in ("lastModified", "createdAt"):
+        if key in item and not isinstance(item[key], str):
+            item.pop(key)
+    return item, problems

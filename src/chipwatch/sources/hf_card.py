@@ -47,12 +47,15 @@ def _depth(value: Any, limit: int = MAX_DEPTH) -> int:
     return deepest
 
 
-def json_safe(value: Any) -> Any:
-    """Plain JSON values only: dates become strings, NaN and infinities become None."""
+def json_safe(value: Any, depth: int = 0) -> Any:
+    """Plain JSON values only: dates become strings, NaN and infinities become None,
+    anything nested deeper than MAX_DEPTH becomes None."""
+    if depth > MAX_DEPTH:
+        return None
     if isinstance(value, dict):
-        return {str(k): json_safe(v) for k, v in value.items()}
+        return {str(k): json_safe(v, depth + 1) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [json_safe(v) for v in value]
+        return [json_safe(v, depth + 1) for v in value]
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if value is None or isinstance(value, (str, int, float, bool)):

@@ -12,8 +12,8 @@ the scale) into ``<root>/<version>/``, atomically (built aside, then renamed) an
 file lock, so concurrent first uses build it once. ``corpus.json`` there lists every
 repository with its head commit, so discovery reads one small file and no git at all.
 
-Spec: ``sample:`` (the default root in the cache dir), ``sample:DIR`` (root DIR), with an
-optional ``?repos=N`` that scales the corpus to N repositories by replicating the
+Spec: ``sample:default`` (the bundled templates) or ``sample:DIR`` (a folder of
+templates), built under ``<cache dir>/sample-corpus``, with an optional ``?repos=N`` that scales the corpus to N repositories by replicating the
 templates (each replica's text files differ by one comment line, so their blobs differ
 and a benchmark cannot be served from the scan cache).
 """
@@ -38,7 +38,7 @@ from chipwatch.errors import ConfigError, SourceError
 from chipwatch.model import RepoRef
 
 #: Bump when the generator's output changes for the same templates.
-FORMAT = 1
+FORMAT = 3
 PLATFORM = "sample"
 BROKEN_KINDS = ("empty", "corrupt", "bad-branch")
 _TEMPLATE_PACKAGE = "chipwatch.data"
@@ -239,6 +239,21 @@ def _final_text(t: RepoTemplate, replica: int, path: str) -> str:
     return current[path]
 
 
+def _break(dest: Path, blob: str) -> None:
+    """Lose objects as a damaged mirror does: a blob of the head tree and the head's root
+    tree (objects are unpacked first so that single objects can be removed)."""
+    packs = sorted((dest / "objects" / "pack").glob("*.pack"))
+    for pack in packs:
+        moved = pack.with_suffix(".unpack")
+        pack.rename(moved)
+        pack.with_suffix(".idx").unlink()
+        _git(dest, "unpack-objects", "-q", input=moved.read_bytes())
+        moved.unlink()
+    tree = _git(dest, "rev-parse", "refs/heads/main^{tree}")
+    for sha in (blob, tree):
+        (dest / "objects" / sha[:2] / sha[2:]).unlink()
+
+
 def build_repository(t: RepoTemplate, dest: Path, replica: int = 0) -> dict[str, Any]:
     """Build one bare repository at ``dest``; returns its manifest entry."""
     dest.mkdir(parents=True)
@@ -252,8 +267,7 @@ def build_repository(t: RepoTemplate, dest: Path, replica: int = 0) -> dict[str,
     if t.commits:
         _git(dest, "fast-import", "--quiet", "--done", input=_fast_import_stream(t, replica, corrupt_blob))
     if corrupt_blob:
-        sha = corrupt_blob[1]
-        (dest / "objects" / sha[:2] / sha[2:]).unlink()
+        _break(dest, corrupt_blob[1])
     if t.default_branch != "main":
         _git(dest, "symbolic-ref", "HEAD", f"refs/heads/{t.default_branch}")
     head = None
@@ -276,6 +290,8 @@ def build_repository(t: RepoTemplate, dest: Path, replica: int = 0) -> dict[str,
             "pushed_at": stamp(last) if last else None,
             "commits": len(t.commits),
             "broken": t.broken,
+            # generated here, on this disk: the git cache reads it in place, no clone
+            "local": True,
         },
     }
 
@@ -306,14 +322,15 @@ def _load_manifest(folder: Path) -> Corpus | None:
     return Corpus(folder, doc["version"], tuple(doc["repos"]))
 
 
-def build_corpus(root: Path | str | None = None, *, repos: int | None = None) -> Corpus:
-    """The corpus under ``root`` (default: ``<cache dir>/sample-corpus``), built if absent."""
+def build_corpus(root: Path | str | None = None, *, repos: int | None = None, templates: Path | None = None) -> Corpus:
+    """The corpus of ``templates`` (default: the bundled ones) under ``root`` (default:
+    ``<cache dir>/sample-corpus``), built if absent."""
     if root is None:
         from chipwatch.settings import load_settings
 
         root = load_settings().sample_corpus
     root = Path(root).expanduser()
-    version = corpus_version(repos)
+    version = corpus_version(repos, templates)
     folder = root / version
     found = _load_manifest(folder)
     if found:
@@ -329,7 +346,7 @@ def build_corpus(root: Path | str | None = None, *, repos: int | None = None) ->
         tmp.chmod(0o755)
         try:
             entries = []
-            for t, replica in scaled(load_templates(), repos):
+            for t, replica in scaled(load_templates(templates), repos):
                 name = t.name if not replica else f"{t.name}-r{replica:03d}"
                 rel = f"{t.org}/{name}.git"
                 entry = build_repository(t, tmp / rel, replica)
@@ -348,42 +365,59 @@ def build_corpus(root: Path | str | None = None, *, repos: int | None = None) ->
     return built
 
 
-def parse_spec(rest: str) -> tuple[Path | None, int | None]:
-    """``DIR?repos=N`` → (DIR or None, N or None)."""
-    path, _, query = rest.partition("?")
+def parse_target(target: str | None) -> tuple[Path | None, int | None]:
+    """``DIR?repos=N`` → (templates DIR, or None for the bundled ones; N or None)."""
+    path, _, query = (target or "").partition("?")
     repos = None
     if query:
         params = parse_qs(query, strict_parsing=False)
         unknown = set(params) - {"repos"}
         if unknown:
-            raise ConfigError(f"unknown sample option(s) {sorted(unknown)}; only ?repos=N", subject=f"sample:{rest}")
+            raise ConfigError(f"unknown sample option(s) {sorted(unknown)}; only ?repos=N", subject=f"sample:{target}")
         try:
             repos = int(params["repos"][-1])
         except ValueError:
-            raise ConfigError("repos must be an integer", subject=f"sample:{rest}") from None
+            raise ConfigError("repos must be an integer", subject=f"sample:{target}") from None
         if repos < 1:
-            raise ConfigError("repos must be at least 1", subject=f"sample:{rest}")
-    return (Path(path).expanduser() if path else None), repos
+            raise ConfigError("repos must be at least 1", subject=f"sample:{target}")
+    if path in ("", "default", "bundled"):
+        return None, repos
+    folder = Path(path).expanduser()
+    if not folder.is_dir() or not any(folder.glob("*.yaml")):
+        raise ConfigError(
+            f"{folder} is not a folder of sample corpus templates (<org>.yaml files); "
+            "use sample:default for the bundled corpus", subject=f"sample:{target}")
+    return folder, repos
 
 
 class SampleSource:
-    """The ``sample:`` source: the generated corpus, built on first use."""
+    """The ``sample:`` source: the corpus generated from templates, built on first use.
+
+    ``target`` is ``default`` (the bundled templates) or a folder of templates, with an
+    optional ``?repos=N``. The corpus is built under ``root`` (default
+    ``<cache_dir>/sample-corpus``, the cache dir of the settings when not given).
+    """
 
     platform = PLATFORM
 
-    def __init__(self, root: Path | str | None = None, *, repos: int | None = None, spec: str | None = None):
+    def __init__(
+        self,
+        target: str | Path | None = None,
+        *,
+        spec: str | None = None,
+        repos: int | None = None,
+        cache_dir: str | Path | None = None,
+        root: str | Path | None = None,
+    ):
+        self.templates, spec_repos = parse_target(None if target is None else str(target))
+        self.repos = repos or spec_repos
+        if root is None and cache_dir is not None:
+            root = Path(cache_dir) / "sample-corpus"
         self.root = Path(root).expanduser() if root is not None else None
-        self.repos = repos
-        self.spec = spec or "sample:" + (str(self.root) if self.root else "") + (f"?repos={repos}" if repos else "")
-
-    @classmethod
-    def from_spec(cls, spec: str) -> "SampleSource":
-        rest = spec.split(":", 1)[1] if spec.startswith("sample:") else spec
-        root, repos = parse_spec(rest)
-        return cls(root, repos=repos, spec=spec if spec.startswith("sample:") else f"sample:{spec}")
+        self.spec = spec or f"sample:{target or 'default'}"
 
     def corpus(self) -> Corpus:
-        return build_corpus(self.root, repos=self.repos)
+        return build_corpus(self.root, repos=self.repos, templates=self.templates)
 
     def discover(self) -> Iterator[RepoRef]:
         yield from self.corpus().refs()

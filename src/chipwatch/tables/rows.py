@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from chipwatch.model import Finding, RepoRef, ScanResult, SignalReport
+from chipwatch.model import CommitRef, Finding, RepoRef, ScanResult, SignalReport
 from chipwatch.tables.context import RunContext
 from chipwatch.tables.permalinks import permalink
 from chipwatch.tables.values import (
@@ -149,10 +149,10 @@ def strongest_kind(findings: Iterable[Finding]) -> str | None:
     return None
 
 
-def _commit_fields(prefix: str, at_suffix: str, ref) -> dict[str, Any]:
+def _commit_fields(commit_col: str, at_col: str, ref: CommitRef | None) -> dict[str, Any]:
     return {
-        f"{prefix}_commit": ref.commit if ref else None,
-        f"{at_suffix}": to_utc(ref.committed_at, field=at_suffix) if ref else None,
+        commit_col: ref.commit if ref else None,
+        at_col: to_utc(ref.committed_at, field=at_col) if ref else None,
     }
 
 
@@ -166,10 +166,10 @@ def signal_row(ctx: RunContext, repo: RepoRef, day: date, commit: str, report: S
         "negated_count": sum(1 for f in report.evidence if f.negated),
         "strongest_file_kind": strongest_kind(report.evidence),
         "negated_only": bool(report.negated_only),
-        **_commit_fields("first_seen", "first_seen_at", report.first_seen),
-        **_commit_fields("last_seen", "last_seen_at", report.last_seen),
+        **_commit_fields("first_seen_commit", "first_seen_at", report.first_seen),
+        **_commit_fields("last_seen_commit", "last_seen_at", report.last_seen),
         "removed": removed,
-        **_commit_fields("removed_by", "removed_at", report.removed_by),
+        **_commit_fields("removed_by_commit", "removed_at", report.removed_by),
         **ctx.stamp(),
     }
 

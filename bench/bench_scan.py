@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Scanner benchmarks, run by hand; prints ratios, asserts nothing.
+
+    .venv/bin/python bench/bench_scan.py throughput REPO...   # vs ripgrep -j1, one core
+    .venv/bin/python bench/bench_scan.py history REPO          # history vs unique blobs vs per-commit
+    .venv/bin/python bench/bench_scan.py warm REPO...          # cold vs warm cache
+    .venv/bin/python bench/bench_scan.py memory                # peak RSS with huge / minified files
+
+REPO is any git repository (bare mirrors are fine). Goals (issue 2): engine at least as
+fast as ripgrep with the same patterns; history ≤ 1.5× the unique blobs scanned once
+and ≥ 10× cheaper than every commit's tree without cache; warm ≥ 20× faster than cold.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from chipwatch.gitio import GitRepo
+from chipwatch.scanner import ScanCache, ScanOptions, scan_repository
+from chipwatch.scanner.blobs import DEFAULT_MAX_FILE_BYTES
+from chipwatch.scanner.tree import TreeReader, list_tree
+from chipwatch.signatures import load_ruleset
+
+
+def one_core() -> None:
+    try:
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+    except (AttributeError, OSError):
+        pass
+
+
+def head_files(repo_path: str) -> list[tuple[str, bytes]]:
+    repo = GitRepo(repo_path)
+    sha = repo.resolve()
+    listing = list_tree(TreeReader(repo), repo.commit_info(sha).tree)
+    keep = {f.oid: f.path for f in listing.files if f.extractor == "text"}
+    out = []
+    for oid, typ, size, data in repo.read_objects(list(keep)):
+        if data is not None and size <= DEFAULT_MAX_FILE_BYTES and b"\x00" not in data[:8192]:
+            out.append((keep[oid], data))
+    return out
+
+
+def throughput(repos: list[str]) -> None:
+    one_core()
+    rs = load_ruleset()
+    tmp = Path(tempfile.mkdtemp(prefix="cw-bench-"))
+    files = []
+    for r in repos:
+        for i, (path, data) in enumerate(head_files(r)):
+            dest = tmp / "corpus" / Path(r).parent.name / f"{i:06d}_{Path(path).name}"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            dest.write_bytes(data)
+            files.append(dest)
+    total = sum(f.stat().st_size for f in files)
+    patterns = tmp / "patterns.txt"
+    patterns.write_text("\n".join(ref.pattern for ref in rs.matcher.refs) + "\n")
+    rg = shutil.which("rg")
+    print(f"corpus: {len(files)} files, {total / 1e6:.1f} MB from {len(repos)} repositories; {len(rs.matcher.refs)} patterns; engine {rs.engine}")
+
+    def run_chipwatch() -> tuple[float, int]:
+        t = time.perf_counter()
+        n = 0
+        for f in files:
+            n += len(rs.find(f.read_bytes()))
+        return time.perf_counter() - t, n
+
+    def run_rg(extra: list[str]) -> tuple[float, str]:
+        cmd = [rg, "-j1", "-i", "-c", "--no-messages", "--no-ignore", "--hidden", *extra, "-f", str(patterns), str(tmp / "corpus")]
+        t = time.perf_counter()
+        out = subprocess.run(cmd, capture_output=True, text=True)
+        return time.perf_counter() - t, out.stdout
+
+    run_chipwatch()  # warm the page cache and the engine
+    cw = min(run_chipwatch()[0] for _ in range(3))
+    print(f"chipwatch find() over files read from disk: {cw:.3f} s  ({total / 1e6 / cw:.1f} MB/s)")
+    if rg:
+        for label, extra in (("rg -j1 -i (Unicode)", []), ("rg -j1 -i --no-unicode", ["--no-unicode"])):
+            run_rg(extra)
+            t = min(run_rg(extra)[0] for _ in range(3))
+            print(f"{label}: {t:.3f} s  ({total / 1e6 / t:.1f} MB/s)   ratio rg/chipwatch = {t / cw:.2f}x")
+    else:
+        print("ripgrep not installed (apt-get install ripgrep) — no comparison")
+    shutil.rmtree(tmp)
+
+
+def history(repo_path: str, sample: int) -> None:
+    one_core()
+    rs = load_ruleset()
+    repo = GitRepo(repo_path)
+    commits = repo.commits(repo.resolve())
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        res = scan_repository(repo_path, history=True, ruleset=rs, cache=ScanCache(Path(d)))
+        t_hist = time.perf_counter() - t
+    # Unique in-scope blobs of the whole ancestry, scanned once (read + match), no trees.
+    from chipwatch.scanner.history import _SignalWalker, _read_all_trees
+
+    reader = TreeReader(repo)
+    _read_all_trees(reader, [c.tree for c in commits], 48)
+    walker = _SignalWalker(reader, rs, {}, 48)
+    files: dict = {}
+    seen: set = set()
+    for c in commits:
+        walker.files(c.tree, "", 0, files, seen)
+    oids = list(dict.fromkeys(f.oid for f in files.values() if f.extractor == "text"))
+    t = time.perf_counter()
+    info = {o: s for o, typ, s, _ in repo.object_info(oids)}
+    small = [o for o in oids if info.get(o, 0) <= DEFAULT_MAX_FILE_BYTES]
+    for _oid, _typ, _size, data in repo.read_objects(small):
+        if data is not None:
+            rs.find(data)
+    t_unique = time.perf_counter() - t
+    # Every commit's tree without a cache: measured on a sample, extrapolated.
+    step = max(1, len(commits) // sample)
+    picked = commits[::step][:sample]
+    t = time.perf_counter()
+    for c in picked:
+        scan_repository(repo_path, c.sha, ruleset=rs, cache=ScanCache(None))
+    t_each = (time.perf_counter() - t) / len(picked) * len(commits)
+    print(f"{repo_path}: {len(commits)} commits, {len(oids)} unique in-scope blobs, signals {len(res.signals)}")
+    print(f"history scan (cold cache): {t_hist:.2f} s")
+    print(f"unique blobs scanned once: {t_unique:.2f} s   ratio history/unique = {t_hist / t_unique:.2f}x (goal <= 1.5)")
+    print(f"every commit's tree, no cache (extrapolated from {len(picked)}): {t_each:.1f} s   ratio = {t_each / t_hist:.1f}x cheaper (goal >= 10)")
+
+
+def warm(repos: list[str]) -> None:
+    one_core()
+    rs = load_ruleset()
+    for r in repos:
+        with tempfile.TemporaryDirectory() as d:
+            cache = ScanCache(Path(d))
+            t = time.perf_counter()
+            scan_repository(r, ruleset=rs, cache=cache)
+            cold = time.perf_counter() - t
+            t = time.perf_counter()
+            res = scan_repository(r, ruleset=rs, cache=cache)
+            hot = time.perf_counter() - t
+            print(f"{r}: cold {cold:.3f} s, warm {hot:.3f} s, ratio {cold / hot:.1f}x (goal >= 20); {res.files_scanned} files, {res.blobs_cached} from cache")
+
+
+def memory() -> None:
+    from tests.helpers.gitbuild import GitRepoBuilder  # the test helper builds the repository
+
+    with tempfile.TemporaryDirectory() as d:
+        r = GitRepoBuilder(Path(d) / "mem")
+        r.commit({
+            "huge.py": b"import torch\n" + b"x = 1\n" * (80 * 1024 * 1024 // 6),
+            "minified.js": b"var a=1;" * 200_000 + b"NCCL_DEBUG=1",
+            "just_under.py": b"torch.cuda.synchronize()\n" * (2 * 1024 * 1024 // 25),
+        })
+        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        res = scan_repository(r.path, ruleset=load_ruleset(), cache=ScanCache(None), options=ScanOptions())
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(f"peak RSS {peak / 1024:.0f} MiB (before scan {base / 1024:.0f} MiB) for an 80 MiB file, a 1.6 MB one-line file and a 2 MiB file; skipped: {[(s.path, s.reason) for s in res.skipped]}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("what", choices=("throughput", "history", "warm", "memory"))
+    ap.add_argument("repos", nargs="*")
+    ap.add_argument("--sample", type=int, default=10, help="commits sampled for the no-cache estimate")
+    a = ap.parse_args()
+    if a.what == "throughput":
+        throughput(a.repos)
+    elif a.what == "history":
+        history(a.repos[0], a.sample)
+    elif a.what == "warm":
+        warm(a.repos)
+    else:
+        memory()
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    main()

@@ -1,0 +1,126 @@
+"""Running the generated suites with Great Expectations (imported here, lazily).
+
+One ephemeral GX context per process; each frame is validated as a whole-dataframe batch
+of a pandas data source. Importing GX costs seconds, so nothing outside the validate
+stage imports this module's GX path.
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Collection, Mapping
+
+import pyarrow as pa
+
+from chipwatch.tables.contracts import contract
+from chipwatch.validate.frames import frames_for
+from chipwatch.validate.spec import FrameSpec, default_sets, suite_for
+
+_lock = threading.Lock()
+_state: dict[str, Any] = {}
+
+
+@dataclass
+class TableValidation:
+    """The outcome for one table: ``failures`` are one-line descriptions; ``result`` is the
+    JSON-safe GX result per frame (what goes into the quarantine's validation.json)."""
+
+    table: str
+    success: bool
+    rows: int
+    failures: list[str] = field(default_factory=list)
+    result: dict[str, Any] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "success": self.success,
+            "rows": self.rows,
+            "failures": self.failures,
+            "seconds": round(self.seconds, 3),
+            "frames": self.result,
+        }
+
+
+def _gx():
+    """(gx module, expectations module, context), created once per process."""
+    with _lock:
+        if not _state:
+            os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+            import great_expectations as gx
+            import great_expectations.expectations as gxe
+            from great_expectations.data_context.types.base import ProgressBarsConfig
+
+            ctx = gx.get_context(mode="ephemeral")
+            ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+            _state.update(gx=gx, gxe=gxe, ctx=ctx, source=ctx.data_sources.add_pandas("chipwatch"), n=0)
+        _state["n"] += 1
+        return _state["gx"], _state["gxe"], _state["ctx"], _state["source"], _state["n"]
+
+
+def _describe(frame: str, r: dict[str, Any]) -> str:
+    cfg = r.get("expectation_config", {})
+    kwargs = cfg.get("kwargs", {})
+    target = kwargs.get("column") or kwargs.get("column_list") or (kwargs.get("column_A"), kwargs.get("column_B"))
+    res = r.get("result") or {}
+    exc = r.get("exception_info") or {}
+    messages = [v.get("exception_message") for v in exc.values() if isinstance(v, dict) and v.get("exception_message")]
+    if exc.get("exception_message"):
+        messages.append(exc["exception_message"])
+    if messages:
+        detail = f"raised {messages[0]}"
+    else:
+        sample = (res.get("partial_unexpected_list") or [])[:3]
+        detail = f"{res.get('unexpected_count', '?')} unexpected, e.g. {sample}"
+    return f"{frame}: {cfg.get('type')} on {target}: {detail}"
+
+
+def _run_frame(spec: FrameSpec, df) -> tuple[bool, dict[str, Any], list[str]]:
+    gx, gxe, ctx, source, n = _gx()
+    asset = source.add_dataframe_asset(f"{spec.name}-{n}")
+    batch_def = asset.add_batch_definition_whole_dataframe("all")
+    suite = ctx.suites.add(gx.ExpectationSuite(name=f"{spec.name}-{n}"))
+    for e in spec.expectations:
+        suite.add_expectation(getattr(gxe, e.type)(**e.kwargs))
+    vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{spec.name}-{n}", data=batch_def, suite=suite))
+    result = vd.run(batch_parameters={"dataframe": df}, result_format="SUMMARY").to_json_dict()
+    failed = [_describe(spec.name, r) for r in result.get("results", []) if not r.get("success")]
+    return bool(result.get("success")) and not failed, result, failed
+
+
+def validate_table(
+    table: str,
+    data: pa.Table,
+    *,
+    chip_ids: Collection[str] | None = None,
+    now: datetime | None = None,
+) -> TableValidation:
+    """Validate one batch of ``table`` against the suite generated from its contract."""
+    t0 = time.perf_counter()
+    c = contract(table)
+    missing = [n for n in c.names if n not in data.column_names]
+    if missing:
+        return TableValidation(table, False, data.num_rows, [f"{table}: missing columns {missing}"], {}, 0.0)
+    specs = suite_for(c, default_sets(chip_ids), now=now)
+    frames = frames_for(data.select(c.names), specs)
+    out = TableValidation(table, True, data.num_rows)
+    for spec in specs:
+        df = frames[spec.name]
+        if len(df) == 0 or not spec.expectations:
+            continue  # nothing to violate
+        ok, result, failed = _run_frame(spec, df)
+        out.result[spec.name] = result
+        out.failures.extend(failed)
+        out.success = out.success and ok
+    out.seconds = time.perf_counter() - t0
+    return out
+
+
+def validate_tables(
+    tables: Mapping[str, pa.Table], *, chip_ids: Collection[str] | None = None, now: datetime | None = None
+) -> dict[str, TableValidation]:
+    return {name: validate_table(name, tbl, chip_ids=chip_ids, now=now) for name, tbl in tables.items()}
