@@ -73,18 +73,24 @@ def throughput(repos: list[str]) -> None:
         return time.perf_counter() - t, n
 
     def run_rg(extra: list[str]) -> tuple[float, str]:
-        cmd = [rg, "-j1", "-i", "-c", "--no-messages", "--no-ignore", "--hidden", *extra, "-f", str(patterns), str(tmp / "corpus")]
+        cmd = [rg, "-j1", "-i", "-c", "--no-ignore", "--hidden", *extra, "-f", str(patterns), str(tmp / "corpus")]
         t = time.perf_counter()
         out = subprocess.run(cmd, capture_output=True, text=True)
-        return time.perf_counter() - t, out.stdout
+        took = time.perf_counter() - t
+        if out.returncode not in (0, 1):
+            raise SystemExit(f"ripgrep failed ({out.returncode}): {out.stderr[-500:]}")
+        return took, out.stdout
 
     run_chipwatch()  # warm the page cache and the engine
     cw = min(run_chipwatch()[0] for _ in range(3))
+    print(f"chipwatch findings: {run_chipwatch()[1]}")
     print(f"chipwatch find() over files read from disk: {cw:.3f} s  ({total / 1e6 / cw:.1f} MB/s)")
     if rg:
         for label, extra in (("rg -j1 -i (Unicode)", []), ("rg -j1 -i --no-unicode", ["--no-unicode"])):
-            run_rg(extra)
+            _, counts = run_rg(extra)
+            lines = sum(int(x.rsplit(":", 1)[1]) for x in counts.splitlines() if ":" in x)
             t = min(run_rg(extra)[0] for _ in range(3))
+            print(f"  ({label}: {lines} matching lines)")
             print(f"{label}: {t:.3f} s  ({total / 1e6 / t:.1f} MB/s)   ratio rg/chipwatch = {t / cw:.2f}x")
     else:
         print("ripgrep not installed (apt-get install ripgrep) — no comparison")

@@ -1,0 +1,2 @@
+"""Prefect flows: ``crawl``, ``backfill`` and ``trends``. Composition and parameters
+only; the work is in ``tasks/`` (Prefect tasks) over ``chipwatch.pipeline``."""

@@ -53,6 +53,6 @@ def s3_warehouse_url(s3_env):
     import s3fs
 
     bucket = f"cw-{uuid.uuid4().hex[:12]}"
-    fs = s3fs.S3FileSystem(endpoint_url=s3_env, skip_instance_cache=True)
+    fs = s3fs.S3FileSystem(endpoint_url=s3_env)
     fs.mkdir(bucket)
     return f"s3://{bucket}/warehouse"

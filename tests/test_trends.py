@@ -19,6 +19,16 @@ def sig(name, as_of, commit, signal, run="r1", present=True, owner="lab"):
                 present=present, run_id=run)
 
 
+def no_hardware():
+    cols = ["platform", "owner", "name", "as_of", "run_id", "domestic", "vendors", "candidate_vendors", "export_status"]
+    return contract("hardware").arrow_schema().empty_table().select(cols)
+
+
+def no_signals():
+    cols = ["platform", "owner", "name", "as_of", "run_id", "signal_id", "present"]
+    return contract("signals").arrow_schema().empty_table().select(cols)
+
+
 def rows(table):
     return {(r["month"], r["owner"], r["signal_id"]): (r["repos_with_signal"], r["repos_scanned"], r["share"])
             for r in table.to_pylist()}
@@ -29,6 +39,7 @@ def test_carry_forward_zeros_and_removed_signals():
         snap("a", date(2024, 1, 31), "a1"),
         snap("b", date(2024, 2, 29), "b1"),
         snap("a", date(2024, 3, 31), "a2"),  # a changed in March: IB removed
+        snap("a", date(2024, 4, 15), "a2"),
         snap("c", date(2024, 2, 29), None, status="failed"),
     ])
     sigs = pa.Table.from_pylist([
@@ -36,6 +47,7 @@ def test_carry_forward_zeros_and_removed_signals():
         sig("a", date(2024, 1, 31), "a1", "stack.nccl"),
         sig("a", date(2024, 3, 31), "a2", "stack.nccl"),
         sig("a", date(2024, 3, 31), "a2", "interconnect.infiniband", present=False),
+        sig("a", date(2024, 4, 15), "a2", "stack.nccl"),
         sig("b", date(2024, 2, 29), "b1", "stack.ascend"),
     ])
     hw = pa.Table.from_pylist([
@@ -43,7 +55,7 @@ def test_carry_forward_zeros_and_removed_signals():
              domestic=True, vendors=["huawei"], candidate_vendors=["huawei"],
              export_status=[("2023-10", "none_controlled")]),
     ])
-    t = build_trends(snaps, sigs, hw, run_id="T", until=date(2024, 4, 15))
+    t = build_trends(snaps, sigs, hw, run_id="T")
     assert t.schema == contract("trends").arrow_schema()
     got = rows(t)
     jan, feb, mar, apr = (date(2024, m, 1) for m in (1, 2, 3, 4))
@@ -70,7 +82,7 @@ def test_latest_run_wins_and_hashes_mixed():
         sig("a", date(2024, 1, 31), "a1", "stack.rocm", run="20240201T000000Z-bbbbbb"),
         sig("b", date(2024, 1, 31), "b1", "stack.mps", owner="other"),
     ])
-    t = build_trends(snaps, sigs, None, run_id="T")
+    t = build_trends(snaps, sigs, no_hardware(), run_id="T")
     got = {(r["owner"], r["signal_id"]): r for r in t.to_pylist()}
     assert got[("lab", "stack.rocm")]["repos_with_signal"] == 1
     assert ("lab", "stack.cuda") not in got  # only from the replaced run
@@ -78,9 +90,9 @@ def test_latest_run_wins_and_hashes_mixed():
     assert ("other", "stack.rocm") not in got  # owners never mix
     assert got[("other", "stack.mps")]["ruleset_hash"] == "mixed"
     assert got[("other", "stack.mps")]["repos_scanned"] == 2
-    assert build_trends(snaps.slice(2), None, None, run_id="T").num_rows == 0  # no signal: no row
+    assert build_trends(snaps.slice(2), no_signals(), no_hardware(), run_id="T").num_rows == 0  # no signal: no row
 
 
 def test_empty_input_gives_an_empty_table_with_the_schema():
-    t = build_trends(None, None, None, run_id="T")
+    t = build_trends(contract("snapshots").arrow_schema().empty_table(), no_signals(), no_hardware(), run_id="T")
     assert t.num_rows == 0 and t.schema == contract("trends").arrow_schema()

@@ -6,11 +6,13 @@ those libraries read when the flows (outside the library) import them.
 
 | variable | meaning | default |
 |---|---|---|
-| ``CHIPWATCH_WAREHOUSE`` | warehouse URL (folder or ``s3://bucket/prefix``) | ``<user data dir>/warehouse`` |
+| ``CHIPWATCH_WAREHOUSE`` | warehouse URL (folder or ``s3://bucket/prefix``) | ``./warehouse`` |
 | ``CHIPWATCH_CACHE_DIR`` | git cache, scan cache, sample corpus, staging | ``<user cache dir>`` |
 | ``CHIPWATCH_DASK_ADDRESS`` | scheduler of an existing Dask cluster | a new ``LocalCluster`` |
 | ``CHIPWATCH_WORKERS`` | worker processes of the ``LocalCluster`` | CPUs, at most 8 |
 | ``CHIPWATCH_BATCH_SIZE`` | repositories per task | 16 |
+| ``CHIPWATCH_CHECKPOINT_SNAPSHOTS`` | snapshots per validated publish | 400 |
+| ``CHIPWATCH_CHECKPOINT_SECONDS`` | at most this long between publishes | 60 |
 | ``PREFECT_API_URL`` | an existing Prefect API | one server started per run |
 """
 from __future__ import annotations
@@ -36,15 +38,10 @@ PREFECT_DEFAULTS: dict[str, str] = {
 }
 
 
-def _user_dir(kind: str) -> Path:
-    try:
-        import platformdirs
+def _user_cache_dir() -> Path:
+    import platformdirs
 
-        fn = platformdirs.user_cache_dir if kind == "cache" else platformdirs.user_data_dir
-        return Path(fn(APP))
-    except ImportError:  # pragma: no cover - platformdirs is a dependency
-        base = "~/.cache" if kind == "cache" else "~/.local/share"
-        return Path(base).expanduser() / APP
+    return Path(platformdirs.user_cache_dir(APP))
 
 
 def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
@@ -72,6 +69,8 @@ class Settings:
     workers: int = 1
     threads_per_worker: int = 1
     batch_size: int = 16
+    checkpoint_snapshots: int = 400
+    checkpoint_seconds: int = 60
     prefect_api_url: str | None = None
 
     @property
@@ -108,8 +107,10 @@ def normalize_warehouse(url: str | os.PathLike) -> str:
 
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if env is None else env
-    cache = Path(env.get("CHIPWATCH_CACHE_DIR") or _user_dir("cache")).expanduser()
-    warehouse = env.get("CHIPWATCH_WAREHOUSE") or str(_user_dir("data") / "warehouse")
+    from chipwatch.storage.location import DEFAULT_WAREHOUSE
+
+    cache = Path(env.get("CHIPWATCH_CACHE_DIR") or _user_cache_dir()).expanduser()
+    warehouse = env.get("CHIPWATCH_WAREHOUSE") or DEFAULT_WAREHOUSE
     return Settings(
         warehouse=normalize_warehouse(warehouse),
         cache_dir=cache,
@@ -117,6 +118,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         workers=_int(env, "CHIPWATCH_WORKERS", default_workers()),
         threads_per_worker=_int(env, "CHIPWATCH_THREADS_PER_WORKER", 1),
         batch_size=_int(env, "CHIPWATCH_BATCH_SIZE", 16),
+        checkpoint_snapshots=_int(env, "CHIPWATCH_CHECKPOINT_SNAPSHOTS", 400),
+        checkpoint_seconds=_int(env, "CHIPWATCH_CHECKPOINT_SECONDS", 60),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
     )
 

@@ -1,7 +1,6 @@
 """The chip catalog as data: schema, coverage of the reference and the vocabulary, hash."""
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +9,7 @@ import yaml
 from chipwatch.catalog import load_catalog
 from chipwatch.catalog.loader import default_data_dir
 from chipwatch.errors import CatalogError
+from tests.catalog.datacopy import copy_data
 
 # Every row of the shared reference (chips.md §1): the catalog holds at least these.
 REFERENCE_IDS = {
@@ -95,24 +95,16 @@ def test_sources_resolve_to_urls(catalog):
 
 
 def test_hash_is_stable_and_follows_content(tmp_path):
-    data = tmp_path / "data"
-    shutil.copytree(default_data_dir() / "chips", data / "chips")
-    shutil.copytree(default_data_dir() / "export_rules", data / "export_rules")
+    data = copy_data(tmp_path)
     first = load_catalog(data).hash
     assert first == load_catalog(default_data_dir()).hash
     h20 = data / "chips" / "nvidia.yaml"
     h20.write_text(h20.read_text("utf-8").replace("memory_gb: 96", "memory_gb: 97"), "utf-8")
-    load_catalog.__wrapped__ if hasattr(load_catalog, "__wrapped__") else None
-    from chipwatch.catalog.loader import _load_cached
-
-    _load_cached.cache_clear()
     assert load_catalog(data).hash != first
 
 
 def _broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
-    data = tmp_path / "data"
-    shutil.copytree(default_data_dir() / "chips", data / "chips")
-    shutil.copytree(default_data_dir() / "export_rules", data / "export_rules")
+    data = copy_data(tmp_path)
     path = data / file
     text = path.read_text("utf-8")
     assert old in text
@@ -128,7 +120,7 @@ def _broken_copy(tmp_path: Path, file: str, old: str, new: str) -> Path:
         ("chips/nvidia.yaml", "memory_gb: 96", "memory_gb: {min: 96, max: 80}", "above max"),
         ("chips/nvidia.yaml", "signal: chip.h20\n", "signal: chip.h2O\n", "signal"),
         ("chips/nvidia.yaml", "sources: [EPOCH, MIG]", "sources: [EPOCH, NOPE]", "NOPE"),
-        ("chips/amd.yaml", "id: mi210", "id: v100", "duplicate chip id"),
+        ("chips/amd.yaml", "id: mi210\n    signal: chip.mi210", "id: v100\n    signal: chip.v100", "duplicate chip id"),
         ("export_rules/us-2025-04.yaml", "named_parts: [h20, mi308x]", "named_parts: [h21]", "h21"),
         ("export_rules/us-2025-04.yaml", "extends: us-2023-10", "extends: us-1999-01", "us-1999-01"),
         ("export_rules/us-2023-10.yaml", "metric: performance_density, min: 5.92", "metric: density, min: 5.92", "density"),

@@ -85,7 +85,7 @@ class HubServer(LoopbackServer):
         raw = self._file(repo_id, "HEAD", "config.json") if "config.json" in files else None
         try:
             cfg = json.loads(raw) if raw else None
-        except ValueError:
+        except (ValueError, RecursionError):
             cfg = None  # the Hub shows no config when config.json does not parse
         if isinstance(cfg, dict):
             item["config"] = {k: cfg[k] for k in LISTED_CONFIG_KEYS if k in cfg}
@@ -95,7 +95,7 @@ class HubServer(LoopbackServer):
                 card = yaml.safe_load(readme.split(b"---", 2)[1])
                 if isinstance(card, dict) and len(readme) < 10_000:
                     item["cardData"] = card
-            except yaml.YAMLError:
+            except (yaml.YAMLError, RecursionError):
                 pass
         item.update(extra)
         item.update(self.listing_override.get(repo_id, {}))

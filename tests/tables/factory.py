@@ -49,8 +49,12 @@ def inference(commit: str, *, vendors=("nvidia",), candidates=None, export="all_
     return {
         "commit": commit, "vendors": list(vendors), "domestic": domestic, "min_nvidia_arch": "hopper",
         "max_nvidia_arch": "hopper", "datacenter": True, "candidates": candidates,
-        "explicit_chips": [{"chip": "h800", "context": "training", "path": "README.md", "line": 7}],
-        "export_status": {"oct-2022": "mixed", "oct-2023": export}, "confidence": "high",
+        "explicit_chips": [{"chip": "h800", "signal": "chip.h800", "vendor": "nvidia", "variants": ["h800"],
+                            "context": "training", "weight": 1.0, "path": "README.md", "line": 7, "text": "8x H800",
+                            "kind": "doc", "candidate": True, "export_status": {"oct-2023": "controlled"}}],
+        "export_status": {"oct-2022": "mixed", "oct-2023": export},
+        "export_status_by_vendor": {v: {"oct-2023": export} for v in candidates},
+        "confidence": 0.82, "confidence_terms": {"vendor": 0.4, "narrowing": 0.42}, "history_only": ["stack.rocm"],
         "steps": [{"step": "stack", "because": [{"signal": "stack.nccl"}], "kept": ["nvidia"], "eliminated": ["amd"],
                    "sentence": "NCCL and CUDA point to NVIDIA."}],
     }

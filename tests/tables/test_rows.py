@@ -1,11 +1,12 @@
 import json
+from dataclasses import replace
 from datetime import date, datetime, timezone
 
 import pyarrow as pa
 import pytest
 
 from chipwatch.errors import WarehouseError
-from chipwatch.model import RepoRef
+from chipwatch.model import RepoRef, SignalReport
 from chipwatch.tables import TableBatch, contract, new_run_id, to_arrow
 from chipwatch.tables import rows as R
 from chipwatch.tables.permalinks import permalink
@@ -66,9 +67,7 @@ def test_signal_rows_carry_history_and_removal():
 
 def test_evidence_rows_bound_text_and_link_found_commit():
     long = F.finding("stack.cuda", text="x" * 2000, commit=F.sha("ancestor"))
-    s = F.scan("y", [])
-    s = type(s)(**{**s.__dict__, "signals": (type(s.signals[0])("stack.cuda", True, (long,)),)} if s.signals else
-                {**s.__dict__, "signals": (__import__("chipwatch.model", fromlist=["SignalReport"]).SignalReport("stack.cuda", True, (long,)),)})
+    s = replace(F.scan("y", []), signals=(SignalReport("stack.cuda", True, (long,)),))
     [row] = R.evidence_rows(F.context(), F.repo(), date(2026, 10, 31), s)
     assert len(row["text"]) == 500 and row["text"].endswith("…")
     assert row["found_in_commit"] == F.sha("ancestor") and row["commit"] == s.commit
@@ -138,3 +137,32 @@ def test_empty_batch_still_has_every_table():
     tables = TableBatch(F.context()).tables()
     assert set(tables) == {"repos", "snapshots", "evidence", "signals", "hardware"}
     assert all(t.num_rows == 0 for t in tables.values())
+
+
+def test_hardware_row_from_the_real_inference_dataclass():
+    from chipwatch.model import EvidenceRef, ExplicitChip, Inference, Step
+
+    c = F.sha("real")
+    inf = Inference(
+        repository="github:o/r", commit=c, ruleset="rs", catalog_hash="cat", vendors=("nvidia", "huawei"),
+        domestic=("ascend",), min_nvidia_arch="ampere", max_nvidia_arch="hopper", datacenter=True,
+        candidates={"nvidia": ("a100-80gb", "h800"), "huawei": ("ascend910b",)},
+        explicit_chips=(ExplicitChip("a100", "chip.a100", "nvidia", ("a100-40gb", "a100-80gb"), "training", 1.0,
+                                     "README.md", 3, "8x A100", "doc", True, {"oct-2023": "controlled"}),),
+        export_status={"oct-2023": "mixed"},
+        export_status_by_vendor={"nvidia": {"oct-2023": "all_controlled"}, "huawei": {"oct-2023": "none_controlled"}},
+        confidence=0.7, confidence_terms={"vendor": 0.4, "narrowing": 0.3},
+        steps=(Step("stack", (EvidenceRef("stack.nccl", "a.py", 1, "nccl", "code"),), ("h800",), ("mi300x",), "s"),),
+        history_only=("stack.rocm",),
+    )
+    row = R.hardware_row(F.context(), F.repo(), "2026-10-31", inf)
+    assert row["commit"] == c and row["domestic"] and row["domestic_stacks"] == ["ascend"]
+    assert row["candidate_vendors"] == ["huawei", "nvidia"]
+    assert row["explicit_chips"][0]["variants"] == ["a100-40gb", "a100-80gb"]
+    assert row["confidence"] == 0.7 and row["history_only"] == ["stack.rocm"]
+    assert json.loads(row["steps_json"])[0]["because"][0]["path"] == "a.py"
+    tbl = to_arrow("hardware", [row])
+    assert tbl["export_status_by_vendor"].to_pylist() == [
+        [("nvidia", [("oct-2023", "all_controlled")]), ("huawei", [("oct-2023", "none_controlled")])]]
+    with pytest.raises(ValueError, match="confidence"):
+        R.hardware_row(F.context(), F.repo(), "2026-10-31", {**inf.to_json(), "confidence": "high"})

@@ -31,13 +31,25 @@ def default_data_dir() -> Path:
 
 
 def load_catalog(data_dir: Path | str | None = None) -> Catalog:
-    """The catalog under ``data_dir`` (default: the bundled ``chipwatch/data``)."""
-    return _load_cached(str(Path(data_dir) if data_dir else default_data_dir()))
+    """The catalog under ``data_dir``; the bundled ``chipwatch/data`` by default (read
+    once per process — an explicit folder is read afresh on every call)."""
+    return _load(Path(data_dir)) if data_dir else _bundled()
 
 
-@lru_cache(maxsize=8)
-def _load_cached(data_dir: str) -> Catalog:
-    root = Path(data_dir)
+@lru_cache(maxsize=1)
+def _bundled() -> Catalog:
+    return _load(default_data_dir())
+
+
+@lru_cache(maxsize=None)
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    file_schema = getattr(schema, name)
+    cls = jsonschema.validators.validator_for(file_schema)
+    cls.check_schema(file_schema)
+    return cls(file_schema)
+
+
+def _load(root: Path) -> Catalog:
     chip_dir, rule_dir = root / "chips", root / "export_rules"
     chip_files = sorted(p for p in chip_dir.glob("*.yaml") if p.name != FACTS_FILE)
     rule_files = sorted(rule_dir.glob("*.yaml"))
@@ -53,16 +65,19 @@ def _load_cached(data_dir: str) -> Catalog:
         digest.update(path.read_bytes())
         digest.update(b"\0")
 
-    facts = _facts(_read(facts_path, schema.FACTS_FILE))
+    facts = _facts(_read(facts_path, "FACTS_FILE"))
     vendors: list[Vendor] = []
     chips: list[Chip] = []
+    first_seen: dict[str, Path] = {}
     for path in chip_files:
-        v, cs = _vendor_file(_read(path, schema.VENDOR_FILE), path, facts)
+        v, cs = _vendor_file(_read(path, "VENDOR_FILE"), path, facts)
         vendors.append(v)
+        for c in cs:
+            if c.id in first_seen:
+                raise CatalogError(f"duplicate chip id {c.id!r} (also in {first_seen[c.id].name})", subject=str(path))
+            first_seen[c.id] = path
         chips.extend(cs)
-    rules = _rules([(p, _read(p, schema.EXPORT_RULE_FILE)) for p in rule_files], chips)
-    _check_unique([v.id for v in vendors], "vendor id", chip_dir)
-    _check_unique([c.id for c in chips], "chip id", chip_dir)
+    rules = _rules([(p, _read(p, "EXPORT_RULE_FILE")) for p in rule_files], chips)
     for r in facts.requirements:
         for vid in r.vendors:
             if vid not in {v.id for v in vendors}:
@@ -76,25 +91,17 @@ def _load_cached(data_dir: str) -> Catalog:
     )
 
 
-def _read(path: Path, file_schema: dict[str, Any]) -> dict[str, Any]:
+def _read(path: Path, schema_name: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"not valid YAML: {exc}", subject=str(path)) from exc
     try:
-        jsonschema.validate(data, file_schema)
+        _validator(schema_name).validate(data)
     except jsonschema.ValidationError as exc:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top)"
         raise CatalogError(f"at {where}: {exc.message}", subject=str(path)) from exc
     return data
-
-
-def _check_unique(ids: list[str], what: str, where: Path) -> None:
-    seen: set[str] = set()
-    for i in ids:
-        if i in seen:
-            raise CatalogError(f"duplicate {what} {i!r}", subject=str(where))
-        seen.add(i)
 
 
 def _facts(data: dict[str, Any]) -> Facts:

@@ -161,6 +161,13 @@ class Catalog:
         """Every variant a ``chip.*`` signal names (chip.a100 → a100-40gb, a100-80gb)."""
         return tuple(c for c in self.chips if c.signal == signal)
 
+    def chip_names(self) -> frozenset[str]:
+        """Every name an inference may give a chip: catalog ids, plus the model name of
+        a signal with several variants (``a100``, ``h100``) for a mention that does not
+        say which variant — the set the hardware table's ``in_catalog: chips`` needs."""
+        models = {c.signal.removeprefix("chip.") for c in self.chips if len(self.chips_for_signal(c.signal)) > 1}
+        return frozenset({c.id for c in self.chips} | models)
+
     def vendor(self, vendor_id: str) -> Vendor:
         for v in self.vendors:
             if v.id == vendor_id:

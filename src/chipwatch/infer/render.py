@@ -13,10 +13,13 @@ _STATUS_STYLE = {
 }
 
 
-def _by_vendor(ids: tuple[str, ...] | list[str], catalog: Catalog) -> str:
+def _by_vendor(ids: tuple[str, ...] | list[str], catalog: Catalog, *, counts: bool = False) -> str:
+    """Chip ids grouped by vendor; with ``counts``, only how many per vendor."""
     groups: dict[str, list[str]] = {}
     for c in ids:
         groups.setdefault(catalog.chip(c).vendor, []).append(c)
+    if counts:
+        return ", ".join(f"{v} ({len(cs)})" for v, cs in groups.items())
     return "; ".join(f"{v}: {', '.join(cs)}" for v, cs in groups.items())
 
 
@@ -29,16 +32,21 @@ def render_text(inference: Inference, catalog: Catalog, out: IO[str], *, width: 
     console.print(f"[bold]{escape(inference.repository)}[/] @ {inference.commit[:12]}  "
                   f"rules {inference.ruleset}  catalog {inference.catalog_hash}")
     for n, s in enumerate(inference.steps, 1):
-        console.print(f"\n[bold]{n}. {s.step}[/]  {escape(s.sentence)}")
+        console.print(f"\n[bold]{n}. {s.step}[/]")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=13, no_wrap=True, justify="right")
+        grid.add_column(overflow="fold")
+        grid.add_row("", escape(s.sentence))
         for e in s.because:
-            console.print(f"   [cyan]{escape(e.path)}:{e.line}[/]  {escape(e.text[:100])}  [dim]({e.signal})[/]")
+            grid.add_row("[cyan]evidence[/]", f"[cyan]{escape(e.path)}:{e.line}[/]  {escape(e.text.strip()[:100])}  [dim]({e.signal})[/]")
         if s.eliminated:
-            console.print(f"   [red]ruled out[/] {escape(_by_vendor(s.eliminated, catalog))}")
+            grid.add_row("[red]ruled out[/]", escape(_by_vendor(s.eliminated, catalog, counts=s.step == "vendor")))
         for c in s.contradictions:
-            console.print(f"   [yellow]contradiction[/] {escape(c)}")
+            grid.add_row("[yellow]contradiction[/]", escape(c))
         if s.step != "explicit":
             left = _by_vendor(s.kept, catalog) or "(no candidates)"
-            console.print(f"   [green]left[/] {escape(left)}")
+            grid.add_row("[green]left[/]", escape(left) if s.eliminated or n == 1 else "unchanged")
+        console.print(grid)
 
     console.print()
     summary = Table(show_header=False, box=None, pad_edge=False)

@@ -28,7 +28,8 @@ class Applied:
     findings: tuple[Finding, ...]
     eliminated: tuple[str, ...]
     contradicted: tuple[str, ...]
-    unattributed: bool
+    unattributed: bool = False
+    out_of_scope: bool = False  # it concerns only vendors no stack claims
 
 
 def fails(chip: Chip, req: Requirement) -> bool:
@@ -83,15 +84,18 @@ def _demand(req: Requirement) -> tuple[int, int]:
 def apply(step: str, evidence: Evidence, catalog: Catalog, candidates: Candidates) -> tuple[list[Applied], Candidates]:
     applied = []
     for req, fs in active(step, evidence, catalog):
+        if not any(not req.vendors or v in req.vendors for v in candidates):
+            applied.append(Applied(req, fs, (), (), out_of_scope=True))
+            continue
         per_vendor = attribute(fs, req, evidence, catalog, list(candidates))
         if not per_vendor:
-            applied.append(Applied(req, fs, (), (), unattributed=bool(candidates)))
+            applied.append(Applied(req, fs, (), (), unattributed=True))
             continue
         candidates, eliminated, contradicted = narrow(
             candidates, catalog, set(per_vendor), lambda chip, r=req: fails(chip, r)
         )
         used = tuple(f for v in per_vendor for f in per_vendor[v])
-        applied.append(Applied(req, tuple(dict.fromkeys(used)), tuple(eliminated), tuple(contradicted), False))
+        applied.append(Applied(req, tuple(dict.fromkeys(used)), tuple(eliminated), tuple(contradicted)))
     return applied, candidates
 
 
@@ -100,13 +104,19 @@ def sentence(applied: list[Applied], catalog: Catalog, *, nothing: str) -> tuple
     parts, contradictions = [], []
     for a in applied:
         what = f"{a.requirement.signal} at {where(a.findings)}"
+        if a.out_of_scope:
+            whom = ", ".join(a.requirement.vendors) or "any vendor"
+            parts.append(f"{what}: {a.requirement.label}, but no stack here claims {whom}, so it narrows nothing")
+            continue
         if a.unattributed:
             parts.append(f"{what}: {a.requirement.label}, but the evidence cannot be tied to one stack, so it narrows nothing")
             continue
         if a.eliminated:
             parts.append(f"{what}: {a.requirement.label}; rules out {listing(a.eliminated)}")
-        else:
+        elif not a.contradicted:
             parts.append(f"{what}: {a.requirement.label}; nothing left to rule out")
+        else:
+            parts.append(f"{what}: {a.requirement.label}")
         for v in a.contradicted:
             msg = f"{a.requirement.signal} would rule out every {catalog.vendor(v).name} candidate; not applied to {v}"
             contradictions.append(msg)

@@ -38,7 +38,7 @@ from chipwatch.errors import ConfigError, SourceError
 from chipwatch.model import RepoRef
 
 #: Bump when the generator's output changes for the same templates.
-FORMAT = 3
+FORMAT = 4
 PLATFORM = "sample"
 BROKEN_KINDS = ("empty", "corrupt", "bad-branch")
 _TEMPLATE_PACKAGE = "chipwatch.data"
@@ -240,8 +240,9 @@ def _final_text(t: RepoTemplate, replica: int, path: str) -> str:
 
 
 def _break(dest: Path, blob: str) -> None:
-    """Lose objects as a damaged mirror does: a blob of the head tree and the head's root
-    tree (objects are unpacked first so that single objects can be removed)."""
+    """Lose objects as a damaged mirror does: a blob of the head tree and the head commit
+    itself, which the branch still names (objects are unpacked first so that single
+    objects can be removed)."""
     packs = sorted((dest / "objects" / "pack").glob("*.pack"))
     for pack in packs:
         moved = pack.with_suffix(".unpack")
@@ -249,8 +250,8 @@ def _break(dest: Path, blob: str) -> None:
         pack.with_suffix(".idx").unlink()
         _git(dest, "unpack-objects", "-q", input=moved.read_bytes())
         moved.unlink()
-    tree = _git(dest, "rev-parse", "refs/heads/main^{tree}")
-    for sha in (blob, tree):
+    head = _git(dest, "rev-parse", "refs/heads/main")
+    for sha in (blob, head):
         (dest / "objects" / sha[:2] / sha[2:]).unlink()
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import time
 import uuid
 from datetime import datetime, timezone
@@ -209,6 +210,8 @@ class Warehouse:
                 fs.rm_file(self.loc.path(f.path))
             except FileNotFoundError:
                 pass
+            if self.loc.is_local:  # S3 has no folders to leave behind
+                _remove_empty_dirs(self.loc.path(f.path).rsplit("/", 1)[0], stop=self.loc.path(f.table))
         live = {self.loc.path(f.path) for f in new.files}
         fs.invalidate_cache()
         for table in tables:
@@ -270,6 +273,16 @@ class Warehouse:
         }
         fs.pipe_file(self.loc.path(rel_root, "summary.json"), _json_bytes(summary))
         return rel_root
+
+
+def _remove_empty_dirs(folder: str, *, stop: str) -> None:
+    """Remove ``folder`` and its parents up to ``stop`` (exclusive) while they are empty."""
+    while folder.startswith(stop + "/"):
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty (or already gone)
+            return
+        folder = folder.rsplit("/", 1)[0]
 
 
 def _sanitize(value: Any) -> Any:

@@ -23,6 +23,7 @@ from chipwatch.tables.values import (
     one_line,
     to_bool,
     to_date,
+    to_float,
     to_int,
     to_utc,
 )
@@ -217,11 +218,19 @@ def hardware_row(
     candidates = {str(v): [str(c) for c in chips] for v, chips in (inf.get("candidates") or {}).items()}
     domestic, stacks = _domestic(inf, scan)
     explicit = [
-        {"chip": e.get("chip"), "context": e.get("context"), "path": e.get("path"), "line": e.get("line")}
+        {
+            "chip": e.get("chip"),
+            "signal": e.get("signal"),
+            "vendor": e.get("vendor"),
+            "variants": list(e.get("variants") or ()),
+            "context": e.get("context"),
+            "path": e.get("path"),
+            "line": e.get("line"),
+            "candidate": e.get("candidate"),
+        }
         for e in (inf.get("explicit_chips") or ())
     ]
     steps = list(inf.get("steps") or ())
-    confidence = inf.get("confidence")
     return {
         **_snapshot_key(repo, day, commit),
         "vendors": [str(v) for v in inf.get("vendors") or ()],
@@ -235,7 +244,15 @@ def hardware_row(
         "candidates": candidates,
         "explicit_chips": explicit,
         "export_status": {str(k): str(v) for k, v in (inf.get("export_status") or {}).items()},
-        "confidence": None if confidence is None else str(confidence),
+        "export_status_by_vendor": {
+            str(v): {str(r): str(s) for r, s in rules.items()}
+            for v, rules in (inf.get("export_status_by_vendor") or {}).items()
+        },
+        "confidence": to_float(inf.get("confidence"), field="confidence"),
+        "confidence_terms": {
+            str(k): to_float(v, field=f"confidence_terms.{k}") for k, v in (inf.get("confidence_terms") or {}).items()
+        },
+        "history_only": [str(s) for s in inf.get("history_only") or ()],
         "step_count": len(steps),
         "steps_json": json.dumps(steps, ensure_ascii=False, default=str),
         **ctx.stamp(),

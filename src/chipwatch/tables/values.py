@@ -86,6 +86,15 @@ def to_int(value: Any, *, field: str) -> int | None:
         raise ValueError(f"{field}: not an integer: {value!r}") from exc
 
 
+def to_float(value: Any, *, field: str) -> float | None:
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{field}: not a number: {value!r}") from exc
+
+
 def to_bool(value: Any) -> bool | None:
     if value is None:
         return None

@@ -14,7 +14,7 @@ from importlib import resources
 import yaml
 
 EXPORT_STATUSES: tuple[str, ...] = ("all_controlled", "none_controlled", "mixed", "unknown")
-EXPORT_ID = re.compile(r"^export\.[A-Za-z0-9_-]+\.(" + "|".join(EXPORT_STATUSES) + r")$")
+EXPORT_ID = re.compile(r"^export\.[A-Za-z0-9_-]+\.(?:" + "|".join(EXPORT_STATUSES) + r")$")
 
 
 @dataclass(frozen=True)
@@ -23,10 +23,6 @@ class Vocabulary:
     vendors: frozenset[str]
     domestic_stacks: frozenset[str]
     nvidia_architectures: tuple[str, ...]
-
-    def chip_ids(self) -> frozenset[str]:
-        """Chip ids as the vocabulary spells them: ``chip.h100`` -> ``h100``."""
-        return frozenset(s.removeprefix("chip.") for s in self.signals if s.startswith("chip."))
 
     def derived_trend_ids(self) -> frozenset[str]:
         ids = {"domestic.any"}

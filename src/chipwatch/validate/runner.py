@@ -10,7 +10,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Collection, Mapping
 
 import pyarrow as pa
@@ -21,6 +21,7 @@ from chipwatch.validate.spec import FrameSpec, default_sets, suite_for
 
 _lock = threading.Lock()
 _state: dict[str, Any] = {}
+_definitions: dict[tuple[str, str], Any] = {}
 
 
 @dataclass
@@ -79,15 +80,25 @@ def _describe(frame: str, r: dict[str, Any]) -> str:
     return f"{frame}: {cfg.get('type')} on {target}: {detail}"
 
 
-def _run_frame(spec: FrameSpec, df) -> tuple[bool, dict[str, Any], list[str]]:
+def _definition(spec: FrameSpec):
+    """The GX validation definition for ``spec``, built once per process and reused:
+    adding expectations one by one re-serializes the suite each time (quadratic)."""
+    key = (spec.name, repr(spec.expectations))
+    cached = _definitions.get(key)
+    if cached is not None:
+        return cached
     gx, gxe, ctx, source, n = _gx()
     asset = source.add_dataframe_asset(f"{spec.name}-{n}")
     batch_def = asset.add_batch_definition_whole_dataframe("all")
-    suite = ctx.suites.add(gx.ExpectationSuite(name=f"{spec.name}-{n}"))
-    for e in spec.expectations:
-        suite.add_expectation(getattr(gxe, e.type)(**e.kwargs))
+    expectations = [getattr(gxe, e.type)(**e.kwargs) for e in spec.expectations]
+    suite = ctx.suites.add(gx.ExpectationSuite(name=f"{spec.name}-{n}", expectations=expectations))
     vd = ctx.validation_definitions.add(gx.ValidationDefinition(name=f"{spec.name}-{n}", data=batch_def, suite=suite))
-    result = vd.run(batch_parameters={"dataframe": df}, result_format="SUMMARY").to_json_dict()
+    _definitions[key] = vd
+    return vd
+
+
+def _run_frame(spec: FrameSpec, df) -> tuple[bool, dict[str, Any], list[str]]:
+    result = _definition(spec).run(batch_parameters={"dataframe": df}, result_format="SUMMARY").to_json_dict()
     failed = [_describe(spec.name, r) for r in result.get("results", []) if not r.get("success")]
     return bool(result.get("success")) and not failed, result, failed
 
@@ -105,6 +116,9 @@ def validate_table(
     missing = [n for n in c.names if n not in data.column_names]
     if missing:
         return TableValidation(table, False, data.num_rows, [f"{table}: missing columns {missing}"], {}, 0.0)
+    # Bounds such as "today" allow a day of slack: the hour is precise enough, and keeps
+    # the generated suites (hence the cached GX definitions) stable within a run.
+    now = (now or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
     specs = suite_for(c, default_sets(chip_ids), now=now)
     frames = frames_for(data.select(c.names), specs)
     out = TableValidation(table, True, data.num_rows)

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from functools import lru_cache
+from datetime import datetime, timedelta, timezone
 from typing import Any, Collection
 
 import pyarrow as pa
@@ -61,11 +62,19 @@ class Sets:
         return sets[name]
 
 
+@lru_cache(maxsize=1)
+def catalog_chip_names() -> frozenset[str]:
+    """Every name the chip catalog allows for a chip (ids, and model names of chips with
+    several variants), from the packaged catalog."""
+    from chipwatch.catalog import load_catalog
+
+    return frozenset(load_catalog().chip_names())
+
+
 def default_sets(chip_ids: Collection[str] | None = None) -> Sets:
-    """Sets from data/signals.yaml; chip ids from the caller (the catalog) or else the
-    vocabulary's chip.* ids without their prefix."""
-    vocab = load_vocabulary()
-    return Sets(vocab, frozenset(chip_ids) if chip_ids is not None else vocab.chip_ids())
+    """Sets from data/signals.yaml; chip names from the caller or else the packaged
+    catalog (``Catalog.chip_names()``: ids plus ambiguous model names)."""
+    return Sets(load_vocabulary(), frozenset(chip_ids) if chip_ids is not None else catalog_chip_names())
 
 
 def _bound(value: Any, type_: pa.DataType, now: datetime) -> Any:

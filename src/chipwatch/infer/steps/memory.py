@@ -40,7 +40,9 @@ def run(evidence: Evidence, catalog: Catalog, candidates: Candidates) -> tuple[S
         for v in contradicted
     ]
     text = f"At least {bound:g} GB of accelerator memory is stated at {where(stating)}"
-    text += f"; rules out {listing(eliminated)}." if eliminated else "; nothing left to rule out."
-    if contradictions:
-        text += " " + "; ".join(contradictions) + "."
+    if eliminated:
+        text += f"; rules out {listing(eliminated)}"
+    elif not contradictions:
+        text += "; nothing left to rule out"
+    text = "; ".join([text, *contradictions]) + "."
     return step(NAME, after, eliminated, cite(stating), text, contradictions), after

@@ -1,0 +1,185 @@
+"""The composition shared by ``crawl`` and ``backfill``: a run is a set of snapshots.
+
+discover → resolve → plan (minus what is published) → [Dask: scan batches] →
+validated checkpoints → the run's repos and runs rows → trends.
+
+The Dask cluster is started only when there is work (the task runner is entered inside
+the flow, not declared on it), so a run whose inputs did not change costs discovery and
+planning only.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+from typing import Any
+
+from prefect import get_run_logger
+from prefect.futures import as_completed
+from prefect.utilities.annotations import quote
+
+from chipwatch import plan as P
+from chipwatch.errors import ValidationFailed
+from chipwatch.pipeline import progress
+from chipwatch.pipeline import publish as PUB
+from chipwatch.pipeline.discover import make_sources
+from chipwatch.pipeline.process import BatchResult, failure_tables
+from chipwatch.pipeline.runrecord import start_or_resume
+from chipwatch.settings import Settings, load_settings
+from chipwatch.storage.warehouse import Warehouse
+from chipwatch.tables import RunContext
+from flows.runtime import task_runner
+from tasks import discover as TD
+from tasks import process as TP
+from tasks import publish as TPUB
+
+
+def settings_for(**options: Any) -> Settings:
+    return load_settings().with_overrides(**options)
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+class _Checkpoints:
+    """Batch results buffered in the flow's process and published together."""
+
+    def __init__(self, settings: Settings, ctx: RunContext, chip_ids: list[str], totals: PUB.RunTotals):
+        self.settings, self.ctx, self.chip_ids, self.totals = settings, ctx, chip_ids, totals
+        self.buffer: list[BatchResult] = []
+        self.last = time.monotonic()
+
+    def add(self, result: BatchResult) -> None:
+        self.buffer.append(result)
+        self.totals.add_batch(result)
+        snapshots = sum(r.counts.get("snapshots", 0) for r in self.buffer)
+        if snapshots >= self.settings.checkpoint_snapshots or time.monotonic() - self.last >= self.settings.checkpoint_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.buffer:
+            return
+        out = TPUB.publish(self.settings.warehouse, quote(PUB.concat_results(self.buffer)), self.ctx.run_id,
+                           PUB.checkpoint_id(self.buffer), self.chip_ids)
+        self.totals.checkpoints += 1
+        self.totals.time({"publish": out["seconds"] - out["validate_seconds"], "validate": out["validate_seconds"]})
+        self.buffer, self.last = [], time.monotonic()
+
+
+def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list, as_ofs: list[date],
+          published: PUB.Published, chip_ids: list[str], history: bool, totals: PUB.RunTotals) -> list:
+    """The work of a run on the Dask cluster, which is started here (only when there is
+    work); returns every resolution (for the repos rows)."""
+    log = get_run_logger()
+    git_cache, scan_cache = str(settings.git_cache), str(settings.scan_cache)
+    resolutions = list(resolved)
+    # Parameters go to Dask as they are: quote() is a tuple to Dask, which would unpack it.
+    with task_runner(settings) as runner:
+        if unresolved:
+            futures = [runner.submit(TP.resolve, {"repos": chunk, "as_ofs": as_ofs, "git_cache": git_cache})
+                       for chunk in _chunks(unresolved, settings.batch_size)]
+            for i, fut in enumerate(as_completed(futures), 1):
+                resolutions.extend(fut.result())
+                progress.report("resolve", i, len(futures))
+        plan = TD.plan(quote(resolutions), published, ctx.ruleset_hash, ctx.catalog_hash)
+        totals.reused += len(plan.reused)
+        batches = P.batches(plan.units, settings.batch_size)
+        log.info("%d units in %d batches of up to %d", len(plan.units), len(batches), settings.batch_size)
+        checkpoints = _Checkpoints(settings, ctx, chip_ids, totals)
+        if plan.failures:
+            checkpoints.add(failure_tables(plan.failures, ctx))
+        sizes = {b.id: len(b.units) for b in batches}
+        futures = [runner.submit(TP.scan_batch, {"batch": b, "ctx": ctx, "git_cache": git_cache,
+                                                 "scan_cache": scan_cache, "history": history})
+                   for b in batches]
+        done = 0
+        progress.report("scan", 0, len(plan.units))
+        for fut in as_completed(futures):
+            result = fut.result()
+            checkpoints.add(result)
+            done += sizes[result.batch_id]
+            progress.report("scan", done, len(plan.units))
+        checkpoints.flush()
+    return resolutions
+
+
+def run_snapshots(
+    kind: str,
+    *,
+    as_ofs: list[date] | None,
+    default_as_ofs: list[date] | None,
+    parameters: dict[str, Any],
+    sources: list[str] | None = None,
+    watch: str | None = None,
+    warehouse: str | None = None,
+    run_id: str | None = None,
+    dask_address: str | None = None,
+    workers: int | None = None,
+    batch_size: int | None = None,
+    history: bool = True,
+) -> dict[str, Any]:
+    """One crawl or backfill run (called inside the ``crawl`` / ``backfill`` flows)."""
+    from chipwatch.catalog import load_catalog
+    from chipwatch.signatures import load_ruleset
+
+    log = get_run_logger()
+    t0 = time.perf_counter()
+    settings = settings_for(warehouse=warehouse, dask_address=dask_address, workers=workers, batch_size=batch_size)
+    wh = Warehouse(settings.warehouse)
+    record = start_or_resume(wh, kind=kind, as_ofs=as_ofs, run_id=run_id, default_as_ofs=default_as_ofs)
+    ruleset, catalog = load_ruleset(), load_catalog()
+    ctx = RunContext(record.run_id, ruleset.hash, catalog.hash, record.started_at)
+    chip_ids = sorted(c.id for c in catalog.chips)
+    log.info("%s run %s%s: as_of %s … %s (%d dates), warehouse %s", kind, ctx.run_id,
+             " (resumed)" if record.resumed else "", record.as_ofs[0], record.as_ofs[-1], len(record.as_ofs), wh.url)
+    totals = PUB.RunTotals()
+    progress.report("discover", 0, 1)
+    found = TD.discover(quote(make_sources(sources, watch, cache_dir=settings.cache_dir / "sources")))
+    progress.report("discover", 1, 1, f"{len(found.repos)} repositories")
+    published = TD.published_index(settings.warehouse, ctx.run_id)
+    as_of_list = list(record.as_ofs)
+    today = P.today_utc()
+    quick = [r for r in found.repos if all(P.can_use_head(r, d, today=today) for d in as_of_list)]
+    slow = [r for r in found.repos if r not in quick]
+    resolved = [P.Resolution(r, d, r.head_commit) for r in quick for d in as_of_list]
+    pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.keys,
+                 ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
+    totals.time({"discover": time.perf_counter() - t0})
+    status, error = "succeeded", None
+    resolutions = resolved
+    try:
+        if slow or pre.units or pre.failures:
+            resolutions = _work(settings, ctx, resolved, slow, as_of_list, published, chip_ids, history, totals)
+        else:
+            totals.reused += len(pre.reused)
+            log.info("nothing changed upstream: %d snapshots already published", len(pre.reused))
+    except ValidationFailed as exc:
+        status, error = "failed", exc
+        totals.failures.append({"subject": f"run {ctx.run_id}", "kind": exc.kind, "message": str(exc)})
+    tables = PUB.run_tables(
+        ctx, kind=kind, status=status, parameters=parameters, repos=found.repos,
+        discovery_failures=found.failures, resolution_failures=[r for r in resolutions if r.error_kind],
+        totals=totals)
+    TPUB.publish(settings.warehouse, quote(tables), ctx.run_id, "run", chip_ids)
+    if error is not None:
+        raise error
+    changed = totals.snapshots > 0 or not wh.manifest().for_table("trends")
+    trend = TPUB.trends(settings.warehouse, ctx.run_id, chip_ids) if changed else None
+    return {
+        "run_id": ctx.run_id,
+        "kind": kind,
+        "resumed": record.resumed,
+        "warehouse": wh.url,
+        "as_of": [d.isoformat() for d in record.as_ofs],
+        "repos": len(found.repos),
+        "discovery_failures": len(found.failures),
+        "snapshots": totals.snapshots,
+        "snapshots_failed": totals.snapshots_failed,
+        "reused": totals.reused,
+        "findings": totals.findings,
+        "checkpoints": totals.checkpoints,
+        "trends_rows": sum(trend["rows"].values()) if trend else None,
+        "failures": totals.failures + [f.to_json() for f in found.failures],
+        "timings": {k: round(v, 3) for k, v in totals.timings.items()},
+        "seconds": round(time.perf_counter() - t0, 3),
+    }

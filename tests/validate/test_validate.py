@@ -1,0 +1,90 @@
+"""Great Expectations runs (GX is imported once for this module: 4–7 s)."""
+import json
+from datetime import date
+
+import pyarrow as pa
+import pytest
+
+from chipwatch.errors import ValidationFailed
+from chipwatch.storage import Warehouse
+from chipwatch.tables import build_trends, to_arrow
+from chipwatch.validate import validate_and_publish, validate_tables
+from tests.tables import factory as F
+
+RUN = "20261101T000000Z-aaaaaa"
+CHIPS = {"h100", "h800", "a100"}
+
+
+def _edit(tbl: pa.Table, table: str, **changes) -> pa.Table:
+    rows = tbl.to_pylist()
+    for col, value in changes.items():
+        rows[0][col] = value
+    return to_arrow(table, rows)
+
+
+def test_good_batch_passes_and_is_published(tmp_path):
+    wh = Warehouse(str(tmp_path / "wh"))
+    tables = F.batch(RUN)
+    out = validate_and_publish(wh, tables, run_id=RUN, chip_ids=CHIPS)
+    assert all(v.success for v in out.validations.values()), {k: v.failures for k, v in out.validations.items()}
+    assert out.published.rows["evidence"] == 8 and wh.read("hardware").num_rows == 2
+    trends = build_trends(wh.read("snapshots"), wh.read("signals"), wh.read("hardware"), run_id="t")
+    assert validate_tables({"trends": trends})["trends"].success
+
+
+def test_each_kind_of_bad_value_is_caught():
+    t = F.batch(RUN)
+    evidence = t["evidence"].to_pylist()
+    evidence[1] = dict(evidence[0])  # duplicate key
+    evidence[2]["signal_id"] = "stack.quantum"  # not in the vocabulary
+    evidence[3]["file_kind"] = "binary"
+    bad = {
+        "evidence": to_arrow("evidence", evidence),
+        "snapshots": _edit(t["snapshots"], "snapshots", as_of=date(2031, 1, 1), platform=None),
+        "hardware": _edit(t["hardware"], "hardware", candidates={"nvidia": ["h20x"]}, candidate_chips=["h20x"],
+                          export_status={"oct-2023": "perhaps"}, explicit_chips=[
+                              {"chip": "zz", "context": "party", "path": "a", "line": 1}]),
+        "trends": to_arrow("trends", [{"month": date(2026, 1, 1), "platform": "github", "owner": "o",
+                                       "signal_id": "vendor.nokia", "repos_with_signal": 3, "repos_scanned": 2,
+                                       "share": 1.5, "run_id": "t", "ruleset_hash": "r", "catalog_hash": "c"}]),
+        "runs": t["runs"],
+    }
+    results = validate_tables(bad, chip_ids=CHIPS)
+    assert results["runs"].success
+    text = {name: "\n".join(v.failures) for name, v in results.items()}
+    assert "expect_compound_columns_to_be_unique" in text["evidence"]
+    assert "stack.quantum" in text["evidence"] and "binary" in text["evidence"]
+    assert "expect_column_values_to_not_be_null on platform" in text["snapshots"]
+    assert "expect_column_values_to_be_between on as_of" in text["snapshots"]
+    for needle in ("h20x", "perhaps", "'zz'", "party"):
+        assert needle in text["hardware"], needle
+    assert "vendor.nokia" in text["trends"] and "share" in text["trends"]
+    assert "expect_column_pair_values_a_to_be_greater_than_b" in text["trends"]
+
+
+def test_failing_batch_is_quarantined_run_fails_loudly_nothing_published(tmp_path):
+    wh = Warehouse(str(tmp_path / "wh"))
+    good = F.batch(RUN, "2026-09-30")
+    validate_and_publish(wh, good, run_id=RUN, chip_ids=CHIPS)
+    before = {t: wh.read(t) for t in good}
+    rerun = F.batch(RUN, "2026-10-31")
+    rerun["signals"] = _edit(rerun["signals"], "signals", signal_id="stack.bogus")
+    with pytest.raises(ValidationFailed) as err:
+        validate_and_publish(wh, rerun, run_id=RUN, chip_ids=CHIPS)
+    message = str(err.value)
+    assert "signals" in message and "stack.bogus" in message and f"_quarantine/{RUN}" in message
+    # nothing of the failing batch is published: every data table is as before
+    for t in ("repos", "snapshots", "evidence", "signals", "hardware"):
+        assert wh.read(t).equals(before[t]), t
+    # the run is recorded as failed, with where its batch went
+    [run] = wh.read("runs").to_pylist()
+    assert run["status"] == "failed" and run["quarantine"] == f"_quarantine/{RUN}"
+    kinds = [f["kind"] for f in json.loads(run["failures_json"])]
+    assert "validation-failed" in kinds and run["failures"] == len(kinds)
+    # the whole batch is kept with its results, JSON-clean
+    fs = wh.loc.fs
+    for t in rerun:
+        assert fs.exists(wh.loc.path("_quarantine", RUN, t, "data.parquet")), t
+    result = json.loads(fs.cat_file(wh.loc.path("_quarantine", RUN, "signals", "validation.json")))
+    assert result["success"] is False and any("stack.bogus" in f for f in result["failures"])
+    assert "NaN" not in fs.cat_file(wh.loc.path("_quarantine", RUN, "signals", "validation.json")).decode()
