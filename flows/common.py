@@ -4,8 +4,8 @@ discover → resolve → plan (minus what is published) → [Dask: scan batches]
 validated checkpoints → the run's repos and runs rows → trends.
 
 The Dask cluster is started only when there is work (the task runner is entered inside
-the flow, not declared on it), so a run whose inputs did not change costs discovery and
-planning only.
+the flow, not declared on it; a handful of units runs in the flow's process), so a run
+whose inputs did not change costs discovery and planning only.
 """
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from typing import Any
 
 from prefect import get_run_logger
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from chipwatch import plan as P
@@ -33,6 +34,10 @@ from tasks import process as TP
 from tasks import publish as TPUB
 
 
+SMALL_RESOLVE = 64  # repositories × dates resolved in the flow's process, without a cluster
+SMALL_UNITS = 4  # snapshots scanned in the flow's process, without a cluster
+
+
 def settings_for(**options: Any) -> Settings:
     return load_settings().with_overrides(**options)
 
@@ -44,8 +49,8 @@ def _chunks(items: list, size: int) -> list[list]:
 class _Checkpoints:
     """Batch results buffered in the flow's process and published together."""
 
-    def __init__(self, settings: Settings, ctx: RunContext, chip_ids: list[str], totals: PUB.RunTotals):
-        self.settings, self.ctx, self.chip_ids, self.totals = settings, ctx, chip_ids, totals
+    def __init__(self, settings: Settings, ctx: RunContext, totals: PUB.RunTotals):
+        self.settings, self.ctx, self.totals = settings, ctx, totals
         self.buffer: list[BatchResult] = []
         self.last = time.monotonic()
 
@@ -60,21 +65,22 @@ class _Checkpoints:
         if not self.buffer:
             return
         out = TPUB.publish(self.settings.warehouse, quote(PUB.concat_results(self.buffer)), self.ctx.run_id,
-                           PUB.checkpoint_id(self.buffer), self.chip_ids)
+                           PUB.checkpoint_id(self.buffer))
         self.totals.checkpoints += 1
         self.totals.time({"publish": out["seconds"] - out["validate_seconds"], "validate": out["validate_seconds"]})
         self.buffer, self.last = [], time.monotonic()
 
 
 def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list, as_ofs: list[date],
-          published: PUB.Published, chip_ids: list[str], history: bool, totals: PUB.RunTotals) -> list:
+          published: PUB.Published, history: bool, totals: PUB.RunTotals, *, local: bool = False) -> list:
     """The work of a run on the Dask cluster, which is started here (only when there is
-    work); returns every resolution (for the repos rows)."""
+    work); returns every resolution (for the repos rows) and the plan's failures."""
     log = get_run_logger()
     git_cache, scan_cache = str(settings.git_cache), str(settings.scan_cache)
     resolutions = list(resolved)
     # Parameters go to Dask as they are: quote() is a tuple to Dask, which would unpack it.
-    with task_runner(settings) as runner:
+    # A handful of units (a retried broken repository) does not pay for a cluster.
+    with (ThreadPoolTaskRunner(max_workers=1) if local else task_runner(settings)) as runner:
         if unresolved:
             futures = [runner.submit(TP.resolve, {"repos": chunk, "as_ofs": as_ofs, "git_cache": git_cache})
                        for chunk in _chunks(unresolved, settings.batch_size)]
@@ -85,9 +91,7 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
         totals.reused += len(plan.reused)
         batches = P.batches(plan.units, settings.batch_size)
         log.info("%d units in %d batches of up to %d", len(plan.units), len(batches), settings.batch_size)
-        checkpoints = _Checkpoints(settings, ctx, chip_ids, totals)
-        if plan.failures:
-            checkpoints.add(failure_tables(plan.failures, ctx))
+        checkpoints = _Checkpoints(settings, ctx, totals)
         sizes = {b.id: len(b.units) for b in batches}
         futures = [runner.submit(TP.scan_batch, {"batch": b, "ctx": ctx, "git_cache": git_cache,
                                                  "scan_cache": scan_cache, "history": history})
@@ -100,7 +104,7 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
             done += sizes[result.batch_id]
             progress.report("scan", done, len(plan.units))
         checkpoints.flush()
-    return resolutions
+    return resolutions, plan.failures
 
 
 def run_snapshots(
@@ -129,7 +133,6 @@ def run_snapshots(
     record = start_or_resume(wh, kind=kind, as_ofs=as_ofs, run_id=run_id, default_as_ofs=default_as_ofs)
     ruleset, catalog = load_ruleset(), load_catalog()
     ctx = RunContext(record.run_id, ruleset.hash, catalog.hash, record.started_at)
-    chip_ids = sorted(c.id for c in catalog.chips)
     log.info("%s run %s%s: as_of %s … %s (%d dates), warehouse %s", kind, ctx.run_id,
              " (resumed)" if record.resumed else "", record.as_ofs[0], record.as_ofs[-1], len(record.as_ofs), wh.url)
     totals = PUB.RunTotals()
@@ -142,29 +145,39 @@ def run_snapshots(
     quick = [r for r in found.repos if all(P.can_use_head(r, d, today=today) for d in as_of_list)]
     slow = [r for r in found.repos if r not in quick]
     resolved = [P.Resolution(r, d, r.head_commit) for r in quick for d in as_of_list]
+    if slow and len(slow) * len(as_of_list) <= SMALL_RESOLVE:
+        # a few repositories without a known head (new, broken): resolve them here
+        # rather than start a cluster for them
+        resolved += TP.resolve(slow, as_of_list, str(settings.git_cache))
+        slow = []
     pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.keys,
                  ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
     totals.time({"discover": time.perf_counter() - t0})
     status, error = "succeeded", None
-    resolutions = resolved
+    resolutions, failures = resolved, pre.failures
     try:
-        if slow or pre.units or pre.failures:
-            resolutions = _work(settings, ctx, resolved, slow, as_of_list, published, chip_ids, history, totals)
+        if slow or pre.units:
+            local = not slow and len(pre.units) <= SMALL_UNITS
+            resolutions, failures = _work(settings, ctx, resolved, slow, as_of_list, published, history, totals,
+                                          local=local)
         else:
             totals.reused += len(pre.reused)
             log.info("nothing changed upstream: %d snapshots already published", len(pre.reused))
     except ValidationFailed as exc:
         status, error = "failed", exc
         totals.failures.append({"subject": f"run {ctx.run_id}", "kind": exc.kind, "message": str(exc)})
+    # Snapshots that could not be resolved are published with the run's own rows.
+    failed = failure_tables(failures, ctx)
+    totals.add_batch(failed)
     tables = PUB.run_tables(
         ctx, kind=kind, status=status, parameters=parameters, repos=found.repos,
         discovery_failures=found.failures, resolution_failures=[r for r in resolutions if r.error_kind],
         totals=totals)
-    TPUB.publish(settings.warehouse, quote(tables), ctx.run_id, "run", chip_ids)
+    TPUB.publish(settings.warehouse, quote({**failed.tables, **tables}), ctx.run_id, "run")
     if error is not None:
         raise error
-    changed = totals.snapshots > 0 or not wh.manifest().for_table("trends")
-    trend = TPUB.trends(settings.warehouse, ctx.run_id, chip_ids) if changed else None
+    changed = totals.snapshots > totals.snapshots_failed or not wh.manifest().for_table("trends")
+    trend = TPUB.trends(settings.warehouse, ctx.run_id) if changed else None
     return {
         "run_id": ctx.run_id,
         "kind": kind,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from prefect import flow
 
-from chipwatch.catalog import load_catalog
 from chipwatch.settings import load_settings
 from chipwatch.tables import new_run_id
 from tasks.publish import trends as trends_task
@@ -12,8 +11,7 @@ from tasks.publish import trends as trends_task
 @flow(name="trends", log_prints=False)
 def trends(warehouse: str | None = None, run_id: str | None = None) -> dict:
     url = load_settings().with_overrides(warehouse=warehouse).warehouse
-    chip_ids = sorted(c.id for c in load_catalog().chips)
-    out = trends_task(url, run_id or new_run_id(), chip_ids)
+    out = trends_task(url, run_id or new_run_id())
     return {"warehouse": url, **out}
 
 

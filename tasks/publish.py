@@ -24,8 +24,8 @@ def _transient(task, task_run, state) -> bool:
 
 @task(name="publish", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient,
       cache_policy=NO_CACHE)
-def publish(warehouse_url: str, tables: dict, run_id: str, batch: str, chip_ids: list[str]) -> dict:
-    out = PUB.publish_tables(Warehouse(warehouse_url), tables, run_id=run_id, batch=batch, chip_ids=chip_ids)
+def publish(warehouse_url: str, tables: dict, run_id: str, batch: str) -> dict:
+    out = PUB.publish_tables(Warehouse(warehouse_url), tables, run_id=run_id, batch=batch)
     get_run_logger().info("published %s: %s rows (validation %.2f s, total %.2f s)",
                           batch, out["rows"], out["validate_seconds"], out["seconds"])
     return out
@@ -33,7 +33,7 @@ def publish(warehouse_url: str, tables: dict, run_id: str, batch: str, chip_ids:
 
 @task(name="trends", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient,
       cache_policy=NO_CACHE)
-def trends(warehouse_url: str, run_id: str, chip_ids: list[str]) -> dict:
-    out = rebuild_trends(Warehouse(warehouse_url), run_id=run_id, chip_ids=chip_ids)
+def trends(warehouse_url: str, run_id: str) -> dict:
+    out = rebuild_trends(Warehouse(warehouse_url), run_id=run_id)
     get_run_logger().info("trends rebuilt: %d rows over %d months", sum(out["rows"].values()), out["months"])
     return out

@@ -7,7 +7,7 @@ and publishes the result, replacing the whole trends table.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import pyarrow as pa
 
@@ -27,12 +27,12 @@ def read_inputs(warehouse) -> dict[str, pa.Table]:
     return {t: warehouse.read(t, columns=cols) for t, cols in INPUT_COLUMNS.items()}
 
 
-def rebuild_trends(warehouse, *, run_id: str, chip_ids: Sequence[str] = ()) -> dict[str, Any]:
+def rebuild_trends(warehouse, *, run_id: str) -> dict[str, Any]:
     """Recompute trends from every published snapshot and publish them (validated)."""
     from chipwatch.pipeline.publish import publish_tables
 
     inputs = read_inputs(warehouse)
     table = build_trends(inputs["snapshots"], inputs["signals"], inputs["hardware"], run_id=run_id)
-    out = publish_tables(warehouse, {"trends": table}, run_id=run_id, batch="trends", chip_ids=chip_ids)
+    out = publish_tables(warehouse, {"trends": table}, run_id=run_id, batch="trends")
     out["months"] = len(set(table.column("month").to_pylist())) if table.num_rows else 0
     return out

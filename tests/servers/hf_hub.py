@@ -90,11 +90,14 @@ class HubServer(LoopbackServer):
         if isinstance(cfg, dict):
             item["config"] = {k: cfg[k] for k in LISTED_CONFIG_KEYS if k in cfg}
         readme = self._file(repo_id, "HEAD", "README.md") if "README.md" in files else None
-        if readme and readme.startswith(b"---"):
+        if readme and readme.startswith(b"---") and len(readme) < 10_000:
             try:
-                card = yaml.safe_load(readme.split(b"---", 2)[1])
-                if isinstance(card, dict) and len(readme) < 10_000:
-                    item["cardData"] = card
+                block = readme.split(b"---", 2)[1]
+                # like the Hub, show no card data for cards it cannot render (aliases: a bomb)
+                if not any(isinstance(e, yaml.AliasEvent) for e in yaml.parse(block)):
+                    card = yaml.safe_load(block)
+                    if isinstance(card, dict):
+                        item["cardData"] = card
             except (yaml.YAMLError, RecursionError):
                 pass
         item.update(extra)

@@ -16,6 +16,9 @@ SCANNED_CELLS = ("code", "markdown")
 class Extracted:
     text: bytes
     linemap: list[int] | None  # linemap[i] = line in the original file of extracted line i+1
+    # Extracted lines from this one on (1-based) are flattened config settings, matched
+    # only by rules with ``settings: true`` (and those rules match nothing else).
+    settings_from: int | None = None
 
 
 def _from_json(doc: dict) -> Extracted:

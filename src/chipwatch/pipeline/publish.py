@@ -44,8 +44,12 @@ def published_index(warehouse, run_id: str | None = None) -> Published:
 
 
 def drop_done(resolutions: Iterable[Resolution], done_by_run: frozenset[tuple]) -> list[Resolution]:
-    """Resolutions this run has not published yet (all of them for a new run)."""
-    return [r for r in resolutions if (r.repo.platform, r.repo.owner, r.repo.name, r.as_of) not in done_by_run]
+    """Resolutions this run has not published yet (all of them for a new run).
+
+    Failed resolutions are always kept: their rows go out with the run's own rows, which
+    every attempt of the run replaces."""
+    return [r for r in resolutions
+            if r.error_kind or (r.repo.platform, r.repo.owner, r.repo.name, r.as_of) not in done_by_run]
 
 
 def concat_results(results: Sequence[BatchResult]) -> dict[str, pa.Table]:
@@ -61,12 +65,13 @@ def checkpoint_id(results: Sequence[BatchResult]) -> str:
     return "c-" + batch_id(sorted(r.batch_id for r in results))
 
 
-def publish_tables(warehouse, tables: dict[str, pa.Table], *, run_id: str, batch: str, chip_ids: Sequence[str]) -> dict[str, Any]:
-    """Validate and publish in one commit (or quarantine and raise ValidationFailed)."""
+def publish_tables(warehouse, tables: dict[str, pa.Table], *, run_id: str, batch: str) -> dict[str, Any]:
+    """Validate and publish in one commit (or quarantine and raise ValidationFailed).
+    Chip names are checked against the packaged catalog."""
     from chipwatch.validate import validate_and_publish
 
     t0 = time.perf_counter()
-    outcome = validate_and_publish(warehouse, tables, run_id=run_id, batch=batch, chip_ids=list(chip_ids))
+    outcome = validate_and_publish(warehouse, tables, run_id=run_id, batch=batch)
     return {
         "batch": batch,
         "rows": dict(outcome.published.rows),

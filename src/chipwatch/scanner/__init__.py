@@ -63,7 +63,7 @@ def _extra_entries(docs: Sequence[tuple[str, bytes]]) -> tuple[list[FileEntry], 
         if kind == "data":
             kind = "config"
         oid = "virtual:" + hashlib.sha1(content).hexdigest()
-        ex = extractor_for(kind)
+        ex = extractor_for(kind, vpath)
         entries.append(FileEntry(vpath, oid, kind, ex))
         data[(oid, ex)] = content
     return entries, data

@@ -28,7 +28,7 @@ def scan_bytes(ruleset: RuleSet, extractor: str, data: bytes) -> BlobResult:
     extracted = extract(extractor, data)
     if extracted is None:
         return BlobResult("not-extractable", len(data))
-    return BlobResult("ok", len(data), tuple(ruleset.find(extracted.text, extracted.linemap)))
+    return BlobResult("ok", len(data), tuple(ruleset.find(extracted.text, extracted.linemap, extracted.settings_from)))
 
 
 def scan_blobs(

@@ -57,7 +57,7 @@ def classify_entry(path: str, entry: TreeEntry) -> tuple[FileEntry | None, Skipp
     kind, reason = classify(path)
     if reason:
         return None, Skipped(path, reason, entry.oid)
-    return FileEntry(path, entry.oid, kind, extractor_for(kind)), None
+    return FileEntry(path, entry.oid, kind, extractor_for(kind, path)), None
 
 
 def list_tree(

@@ -21,7 +21,7 @@ from chipwatch.signatures.vocabulary import load_vocabulary, vocabulary_text
 
 # Bump when the engine's semantics change (what a rule file means), so cached results
 # made by an older engine are not reused.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"
 
 __all__ = ["RuleSet", "Rule", "RawFinding", "load_ruleset", "default_rules_dir", "find"]
 
@@ -71,8 +71,8 @@ class RuleSet:
     def engine(self) -> str:
         return self.matcher.engine
 
-    def find(self, data: bytes, linemap=None) -> list[RawFinding]:
-        return find(self, data, linemap)
+    def find(self, data: bytes, linemap=None, settings_from: int | None = None) -> list[RawFinding]:
+        return find(self, data, linemap, settings_from)
 
 
 def default_rules_dir() -> Path:

@@ -41,7 +41,7 @@ def findings_for(ruleset: RuleSet, rule: Rule, ex: Example) -> list[Finding]:
 
     path = example_path(rule, ex)
     kind, _reason = classify(path)
-    ex_name = extractor_for(kind)
+    ex_name = extractor_for(kind, path)
     data = ex.text.encode("utf-8")
     result = scan_bytes(ruleset, ex_name, data)
     entry = FileEntry(path, "example", kind, ex_name)

@@ -65,11 +65,15 @@ def _bounded_line(data: bytes, line_start: int, line_end: int, start: int) -> st
     return text
 
 
-def find(ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None) -> list[RawFinding]:
+def find(
+    ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None, settings_from: int | None = None
+) -> list[RawFinding]:
     """Every finding of every rule in ``data``.
 
     ``linemap[i]`` is the original line number of line ``i + 1`` of ``data`` when the text
     was extracted from a structured file (notebooks); otherwise lines are ``data``'s own.
+    Lines from ``settings_from`` on are flattened config settings (see
+    extractors/structured.py): only ``settings`` rules match there, and only there.
     """
     matcher = ruleset.matcher
     raw = matcher.scan(data)
@@ -88,7 +92,13 @@ def find(ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None) 
         line_no += data.count(b"\n", pos, offset)
         pos = offset
         ri = refs[pid].rule_index
-        key = (ri, line_no)
+        is_setting = settings_from is not None and line_no >= settings_from
+        if is_setting != rules[ri].settings:
+            continue
+        # Deduplicate on the file's line: a flattened config setting maps to the line of
+        # its value, which the raw text may already have matched.
+        line = linemap[line_no - 1] if linemap is not None and line_no - 1 < len(linemap) else line_no
+        key = (ri, line)
         if key in seen or per_rule.get(ri, 0) >= MAX_FINDINGS_PER_RULE:
             continue
         seen.add(key)
@@ -120,7 +130,6 @@ def find(ruleset: "RuleSet", data: bytes, linemap: Sequence[int] | None = None) 
         if rule.context:
             context = ruleset.contexts.classify(line_bytes[:4000].decode("utf-8", "replace"), _lines_before(data, ls))
         column = len(data[ls:start].decode("utf-8", errors="replace")) + 1
-        line = linemap[line_no - 1] if linemap is not None and line_no - 1 < len(linemap) else line_no
         per_rule[ri] = per_rule.get(ri, 0) + 1
         out.append(RawFinding(rule.id, line, column, text, negated, context, strength))
     return out

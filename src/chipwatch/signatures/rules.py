@@ -24,7 +24,7 @@ STRENGTHS = ("used", "stored")
 
 _RULE_KEYS = {
     "id", "signal", "message", "patterns", "keywords", "case_sensitive", "kinds", "paths",
-    "exclude_paths", "exclude_lines", "negated", "stored_lines", "context", "deprecated",
+    "exclude_paths", "exclude_lines", "negated", "stored_lines", "context", "deprecated", "settings",
     "references", "examples",
 }
 _REQUIRED = ("id", "signal", "message", "patterns", "examples")
@@ -55,6 +55,7 @@ class Rule:
     negated: tuple[str, ...] = ()
     stored_lines: tuple[str, ...] = ()
     context: bool = False
+    settings: bool = False
     deprecated: bool = False
     references: tuple[str, ...] = ()
     examples_match: tuple[Example, ...] = ()
@@ -178,7 +179,7 @@ def parse_rule(raw: Any, source: str, vocab: Vocabulary) -> Rule:
     examples = raw["examples"]
     if not isinstance(examples, dict) or set(examples) - _EXAMPLE_KEYS:
         raise _fail(source, rid, "'examples' must be a mapping with keys match, no_match and optionally negated")
-    for flag in ("case_sensitive", "context", "deprecated"):
+    for flag in ("case_sensitive", "context", "deprecated", "settings"):
         if flag in raw and not isinstance(raw[flag], bool):
             raise _fail(source, rid, f"'{flag}' must be true or false")
     message = raw["message"]
@@ -198,6 +199,7 @@ def parse_rule(raw: Any, source: str, vocab: Vocabulary) -> Rule:
         negated=_str_list(raw.get("negated"), source, rid, "negated"),
         stored_lines=_str_list(raw.get("stored_lines"), source, rid, "stored_lines"),
         context=bool(raw.get("context", False)),
+        settings=bool(raw.get("settings", False)),
         deprecated=bool(raw.get("deprecated", False)),
         references=_str_list(raw.get("references"), source, rid, "references"),
         examples_match=_examples(examples.get("match"), source, rid, "match"),

@@ -18,6 +18,23 @@ import yaml
 MAX_CARD_BYTES = 1 << 20
 MAX_CONFIG_BYTES = 4 << 20
 MAX_DEPTH = 64
+MAX_FRONT_MATTER = 256 << 10
+
+
+def _bracket_depth(text: str) -> int:
+    """Deepest nesting of flow brackets (quotes ignored: an over-estimate is fine).
+
+    PyYAML's scanner is quadratic in flow nesting (5,000 levels take seconds), so deep
+    nesting is refused before parsing.
+    """
+    depth = deepest = 0
+    for ch in text:
+        if ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}" and depth:
+            depth -= 1
+    return deepest
 
 
 class _NoAliasLoader(yaml.SafeLoader):
@@ -73,8 +90,13 @@ def parse_card(data: bytes) -> tuple[dict[str, Any] | None, str | None]:
     match = REGEX_YAML_BLOCK.search(text)
     if not match:
         return {}, None
+    block = match.group(2)
+    if len(block) > MAX_FRONT_MATTER:
+        return None, f"model card metadata is {len(block)} characters, more than {MAX_FRONT_MATTER}"
+    if _bracket_depth(block) > MAX_DEPTH:
+        return None, "model card metadata is nested too deeply"
     try:
-        raw = yaml.load(match.group(2), Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
+        raw = yaml.load(block, Loader=_NoAliasLoader)  # noqa: S506 - safe subclass
     except RecursionError:
         return None, "model card metadata is nested too deeply"
     except yaml.YAMLError as exc:
