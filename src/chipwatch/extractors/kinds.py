@@ -5,6 +5,8 @@ Decisions by path only (cheap, made for every entry of a tree); content checks
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 CODE_EXT = {
     ".py", ".pyi", ".pyx", ".pxd", ".cu", ".cuh", ".c", ".cc", ".cpp", ".cxx", ".h", ".hh",
     ".hpp", ".hxx", ".inl", ".rs", ".go", ".java", ".kt", ".scala", ".js", ".mjs", ".ts",
@@ -71,6 +73,7 @@ def dir_skip_reason(dirpath: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def classify(path: str) -> tuple[str, str | None]:
     """(kind, skip reason or None) for a file path.
 

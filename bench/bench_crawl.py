@@ -1,0 +1,103 @@
+"""Benchmark: end-to-end crawl of the sample corpus scaled up, 1 vs 2 Dask workers.
+
+    .venv/bin/python bench/bench_crawl.py --repos 500 --workers 1 2
+
+For each worker count: a cold crawl (fresh warehouse, git and scan caches) into a local
+warehouse, then a second crawl with no upstream change. Prints repositories per minute,
+the speed-up, the orchestration overhead (wall time not spent in discovery, fetch, scan,
+infer, rows, validation or publishing, from the run's own stage timings) and the peak
+memory of each Dask worker. One Prefect API server for the whole benchmark.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def one(repos: int, workers: int, root: Path) -> dict:
+    from distributed import Client, LocalCluster
+
+    from flows.crawl import crawl
+
+    os.environ["CHIPWATCH_CACHE_DIR"] = str(root / "cache")
+    corpus_root = root.parent / "corpus"  # built once, shared by every configuration
+    shutil.copytree(corpus_root, root / "cache" / "sample-corpus", dirs_exist_ok=True, symlinks=True)
+    spec = f"sample:default?repos={repos}"
+    t0 = time.perf_counter()
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    client = Client(cluster)
+    cluster_start = time.perf_counter() - t0
+    try:
+        t = time.perf_counter()
+        first = crawl(sources=[spec], warehouse=str(root / "wh"), dask_address=cluster.scheduler_address)
+        first_wall = time.perf_counter() - t
+        rss = client.run(peak_rss_mib)
+        t = time.perf_counter()
+        second = crawl(sources=[spec], warehouse=str(root / "wh"), dask_address=cluster.scheduler_address)
+        second_wall = time.perf_counter() - t
+    finally:
+        client.close()
+        cluster.close()
+    work = sum(first["timings"].values())
+    # stage seconds run in parallel on the workers; the driver's (discover, validate,
+    # publish) overlap them. Critical-path estimate of the work: worker stages / workers
+    # + driver stages.
+    driver = sum(first["timings"].get(k, 0.0) for k in ("discover", "validate", "publish"))
+    worker = work - driver
+    useful = worker / workers + driver
+    return {
+        "repos": repos, "workers": workers, "cluster_start_s": round(cluster_start, 2),
+        "first_wall_s": round(first_wall, 2), "repos_per_min": round(repos / first_wall * 60, 1),
+        "stage_seconds": first["timings"], "overhead_pct": round(100 * max(0.0, 1 - useful / first_wall), 1),
+        "second_wall_s": round(second_wall, 2), "second_pct_of_first": round(100 * second_wall / first_wall, 1),
+        "second_snapshots": second["snapshots"], "second_reused": second["reused"],
+        "peak_rss_mib_per_worker": {k: round(v) for k, v in rss.items()},
+        "snapshots": first["snapshots"], "failed": first["snapshots_failed"],
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--repos", type=int, default=500)
+    p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    args = p.parse_args()
+    from chipwatch.settings import apply_prefect_defaults
+
+    apply_prefect_defaults()
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "error")
+    from chipwatch.sources.sample import build_corpus
+    from flows.runtime import prefect_api
+
+    base = Path(tempfile.mkdtemp(prefix="chipwatch-bench-"))
+    t = time.perf_counter()
+    build_corpus(base / "corpus", repos=args.repos)
+    print(f"corpus of {args.repos} repositories built in {time.perf_counter() - t:.1f} s", flush=True)
+    t = time.perf_counter()
+    results = []
+    with prefect_api():
+        print(f"Prefect API ready in {time.perf_counter() - t:.1f} s", flush=True)
+        for w in args.workers:
+            r = one(args.repos, w, base / f"w{w}")
+            results.append(r)
+            print(json.dumps(r), flush=True)
+    if len(results) >= 2:
+        print(f"speed-up {results[1]['workers']} vs {results[0]['workers']} workers: "
+              f"{results[0]['first_wall_s'] / results[1]['first_wall_s']:.2f}x")
+    if not args.keep:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
