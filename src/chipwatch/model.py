@@ -110,6 +110,8 @@ class SignalReport:
     last_seen: CommitRef | None = None
     removed_by: CommitRef | None = None
     negated_only: bool = False
+    # All findings of the signal at the revision (``evidence`` keeps a bounded sample).
+    evidence_count: int = 0
 
 
 @dataclass(frozen=True)

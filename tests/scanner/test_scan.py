@@ -260,3 +260,27 @@ def test_partial_clone_without_trees(tmp_path, mini_ruleset, cache):
     res = scan_repository(dest, ruleset=mini_ruleset, cache=cache)
     assert {s.reason for s in res.skipped} == {"missing"}
     assert res.files_scanned == 0
+
+
+def test_evidence_is_a_bounded_diverse_sample_and_all_is_counted(tmp_path, mini_ruleset, cache):
+    r = GitRepoBuilder(tmp_path / "many")
+    r.commit({f"s{i:02d}.sh": "export NCCL_DEBUG=INFO\nexport NCCL_ALGO=Ring\n" for i in range(40)})
+    sig = by_signal(scan_repository(r.path, ruleset=mini_ruleset, cache=cache, options=ScanOptions(max_evidence=30)))["stack.nccl"]
+    assert sig.evidence_count == 80 and len(sig.evidence) == 30
+    assert len({e.path for e in sig.evidence}) == 30  # one per file before a second from any
+    full = by_signal(scan_repository(r.path, ruleset=mini_ruleset, cache=cache, options=ScanOptions(max_evidence=0)))["stack.nccl"]
+    assert len(full.evidence) == 80
+
+
+def test_json_output_contract(training_repo, tmp_path):
+    r, (c1, c2, c3, c4) = training_repo
+    out = subprocess.run([".venv/bin/chipwatch", "scan", str(r.path), "--history", "--format", "json", "--cache-dir", str(tmp_path / "c")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    doc = json.loads(out.stdout)
+    assert set(doc) >= {"repository", "commit", "ruleset", "signals", "skipped"}
+    assert doc["commit"] == c4
+    gdr = {s["signal"]: s for s in doc["signals"]}["interconnect.gpudirect_rdma"]
+    assert gdr["at_rev"] is False and gdr["removed_by"]["commit"] == c3 and gdr["first_seen"]["commit"] == c1
+    ev = gdr["evidence"][0]
+    assert set(ev) >= {"path", "line", "kind", "text", "rule", "commit", "negated", "context"}
+    assert ev["path"] == "scripts/train.sh" and ev["kind"] == "script"

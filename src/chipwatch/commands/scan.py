@@ -23,6 +23,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("table", "json"), default="table", help="table for people, json (JSON Lines, one document per repository) for tools")
     p.add_argument("--cache-dir", type=Path, default=None, help="scan cache (default: $CHIPWATCH_CACHE_DIR or ~/.cache/chipwatch)")
     p.add_argument("--max-file-size", type=int, default=None, metavar="BYTES", help="skip blobs larger than this (default 2 MiB)")
+    p.add_argument("--max-evidence", type=int, default=None, metavar="N", help="evidence kept per signal, spread over files (default 50; 0 keeps all; all are counted)")
 
 
 def scan_to_json(result) -> dict:
@@ -46,6 +47,7 @@ def scan_to_json(result) -> dict:
                 "signal": s.signal,
                 "at_rev": s.at_rev,
                 "negated_only": s.negated_only,
+                "evidence_count": s.evidence_count,
                 "evidence": [ev(f) for f in s.evidence],
                 "first_seen": s.first_seen.to_json() if s.first_seen else None,
                 "last_seen": s.last_seen.to_json() if s.last_seen else None,
@@ -93,8 +95,8 @@ def _print_table(result, out) -> None:
                 extra += f" [{f.context}]" if f.context else ""
                 extra += " (stored only)" if f.strength == "stored" else ""
                 lines.append(f"{f.path}:{f.line} {f.text[:90]}{extra}")
-            if len(s.evidence) > 3:
-                lines.append(f"… {len(s.evidence) - 3} more")
+            if s.evidence_count > 3:
+                lines.append(f"… {s.evidence_count - 3} more")
             if s.first_seen:
                 lines.append(f"first seen {s.first_seen.commit[:10]} {s.first_seen.committed_at[:10]}, last seen {s.last_seen.commit[:10]} {s.last_seen.committed_at[:10]}")
             t.add_row(s.signal, status, "\n".join(lines))
@@ -112,7 +114,8 @@ def run(args: argparse.Namespace) -> int:
     from chipwatch.signatures import load_ruleset
 
     ruleset = load_ruleset()
-    options = ScanOptions(max_file_bytes=args.max_file_size) if args.max_file_size else ScanOptions()
+    given = {"max_file_bytes": args.max_file_size, "max_evidence": args.max_evidence}
+    options = ScanOptions(**{k: v for k, v in given.items() if v is not None})
     cache = ScanCache(args.cache_dir or default_cache_dir())
     failures = 0
     try:

@@ -83,15 +83,16 @@ class GitRepo:
             raise NotARepository("no such file or directory", subject=str(path))
         try:
             out = subprocess.run(
-                ["git", *SAFE_CONFIG, "rev-parse", "--absolute-git-dir"],
+                ["git", *SAFE_CONFIG, "rev-parse", "--absolute-git-dir", "--show-object-format"],
                 cwd=self.path, env=git_env(), capture_output=True, timeout=60,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise NotARepository(f"cannot run git: {exc}", subject=str(path)) from None
         if out.returncode != 0:
             raise NotARepository("not a git repository", subject=str(path))
-        self.git_dir = Path(out.stdout.decode().strip())
-        fmt = self._run("rev-parse", "--show-object-format", check=False).strip() or "sha1"
+        lines = out.stdout.decode().split("\n")
+        self.git_dir = Path(lines[0].strip())
+        fmt = lines[1].strip() if len(lines) > 1 and lines[1].strip() else "sha1"
         self.hash_bytes = 32 if fmt == "sha256" else 20
 
     # -- plumbing ------------------------------------------------------------------------
@@ -114,8 +115,11 @@ class GitRepo:
 
     def is_partial(self) -> bool:
         """Whether objects may legitimately be missing (a promisor/partial clone)."""
-        cfg = self._run("config", "--get", "extensions.partialclone", check=False).strip()
-        if cfg:
+        try:
+            cfg = (self.git_dir / "config").read_text("utf-8", errors="replace").lower()
+        except OSError:
+            cfg = ""
+        if "partialclone" in cfg or "promisor" in cfg:
             return True
         pack = self.git_dir / "objects" / "pack"
         return pack.is_dir() and any(p.suffix == ".promisor" for p in pack.iterdir())

@@ -7,7 +7,7 @@ set (cached on disk), and reports every signal with its evidence.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -25,12 +25,53 @@ DEFAULT_MAX_COMMITS = 20_000
 __all__ = ["scan_repository", "ScanOptions", "findings_at", "ScanCache", "default_cache_dir"]
 
 
+# Bump when what a scan reports changes without the rule set changing.
+SCANNER_VERSION = "1"
+
+
 @dataclass(frozen=True)
 class ScanOptions:
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
     max_files: int = DEFAULT_MAX_FILES
     max_depth: int = DEFAULT_MAX_DEPTH
     max_commits: int = DEFAULT_MAX_COMMITS
+    # Evidence kept per signal (all findings are counted); 0 keeps every finding.
+    max_evidence: int = 50
+
+
+def select_evidence(findings: list[Finding], limit: int) -> tuple[Finding, ...]:
+    """A bounded, diverse sample: positive findings first, one file at a time in turn,
+    so a signal seen in 40 files is not represented by 50 lines of one of them."""
+    if not limit or len(findings) <= limit:
+        return tuple(findings)
+    by_path: dict[tuple[bool, str], list[Finding]] = defaultdict(list)
+    for f in findings:
+        by_path[(f.negated, f.path)].append(f)
+    queues = [by_path[k] for k in sorted(by_path)]
+    out: list[Finding] = []
+    depth = 0
+    while len(out) < limit:
+        took = False
+        for q in queues:
+            if depth < len(q):
+                out.append(q[depth])
+                took = True
+                if len(out) == limit:
+                    break
+        if not took:
+            break
+        depth += 1
+    return tuple(out)
+
+
+def _snapshot_key(commit: str, ruleset: RuleSet, history: bool, options: ScanOptions, extra: Sequence[tuple[str, bytes]]) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    h.update(f"{SCANNER_VERSION}|{commit}|{ruleset.hash}|{history}|{options}".encode())
+    for vpath, content in extra:
+        h.update(vpath.encode() + b"\0" + hashlib.sha256(content).digest())
+    return h.hexdigest()
 
 
 def findings_at(
@@ -76,6 +117,70 @@ def _group(findings: Iterable[Finding]) -> dict[str, list[Finding]]:
     return by_signal
 
 
+def _scan(
+    repo: GitRepo,
+    sha: str,
+    ruleset: RuleSet,
+    cache: ScanCache,
+    *,
+    history: bool,
+    options: ScanOptions,
+    extra_documents: Sequence[tuple[str, bytes]],
+    repository: str,
+) -> ScanResult:
+    head = repo.commit_info(sha)
+    stats = BlobStats()
+    # In a partial clone, ask git which objects are absent without fetching them.
+    missing = repo.missing_objects(sha, no_walk=not history) if repo.is_partial() else set()
+    reader = TreeReader(repo, missing)
+    listing = list_tree(reader, head.tree, max_files=options.max_files, max_depth=options.max_depth)
+    results = scan_blobs(
+        repo, [(f.oid, f.extractor) for f in listing.files], ruleset, cache,
+        max_file_bytes=options.max_file_bytes, stats=stats, missing=missing,
+    )
+    extra_files, extra_data = _extra_entries(extra_documents)
+    for key, content in extra_data.items():
+        results[key] = scan_bytes(ruleset, key[1], content)
+    skipped = list(listing.skipped)
+    findings: list[Finding] = []
+    scanned = 0
+    for f in [*listing.files, *extra_files]:
+        r = results.get((f.oid, f.extractor))
+        if r is None or r.status != "ok":
+            skipped.append(Skipped(f.path, r.status if r else "missing", f.oid))
+            continue
+        scanned += 1
+        findings.extend(findings_at(ruleset, f, r, sha))
+    reports: dict[str, SignalReport] = {}
+    for signal, evs in _group(findings).items():
+        present = any(not e.negated for e in evs)
+        reports[signal] = SignalReport(
+            signal, present, select_evidence(evs, options.max_evidence), negated_only=not present, evidence_count=len(evs)
+        )
+    commits_scanned = 1
+    if history:
+        from chipwatch.scanner.history import scan_history
+
+        hist = scan_history(repo, sha, reader, ruleset, cache, options, stats, results, missing)
+        commits_scanned = hist.commits
+        reports = hist.merge(reports)
+        skipped.extend(hist.skipped)
+    return ScanResult(
+        repository=repository,
+        commit=sha,
+        committed_at=head.committed_at,
+        ruleset=ruleset.hash,
+        signals=tuple(sorted(reports.values(), key=lambda r: r.signal)),
+        skipped=tuple(skipped),
+        files_scanned=scanned,
+        files_skipped=len(skipped),
+        history=history,
+        commits_scanned=commits_scanned,
+        blobs_scanned=stats.scanned,
+        blobs_cached=stats.cached,
+    )
+
+
 def scan_repository(
     path: Path | str,
     rev: str | None = None,
@@ -96,60 +201,25 @@ def scan_repository(
     ruleset = ruleset or load_ruleset()
     repo = GitRepo(path)
     sha = repo.resolve(rev)
-    head = repo.commit_info(sha)
     own_cache = cache is None
     cache = cache or ScanCache(Path(cache_dir) if cache_dir else default_cache_dir())
     try:
-        stats = BlobStats()
-        # In a partial clone, ask git which objects are absent without fetching them.
-        missing = repo.missing_objects(sha, no_walk=not history) if repo.is_partial() else set()
-        reader = TreeReader(repo, missing)
-        listing = list_tree(reader, head.tree, max_files=options.max_files, max_depth=options.max_depth)
-        results = scan_blobs(
-            repo, [(f.oid, f.extractor) for f in listing.files], ruleset, cache,
-            max_file_bytes=options.max_file_bytes, stats=stats, missing=missing,
-        )
-        extra_files, extra_data = _extra_entries(extra_documents)
-        for key, content in extra_data.items():
-            results[key] = scan_bytes(ruleset, key[1], content)
-        skipped = list(listing.skipped)
-        findings: list[Finding] = []
-        scanned = 0
-        for f in [*listing.files, *extra_files]:
-            r = results.get((f.oid, f.extractor))
-            if r is None or r.status != "ok":
-                skipped.append(Skipped(f.path, r.status if r else "missing", f.oid))
-                continue
-            scanned += 1
-            findings.extend(findings_at(ruleset, f, r, sha))
-        at_rev = _group(findings)
-        reports: dict[str, SignalReport] = {}
-        for signal, evs in at_rev.items():
-            present = any(not e.negated for e in evs)
-            reports[signal] = SignalReport(signal, present, tuple(evs), negated_only=not present)
-        commits_scanned = 1
-        if history:
-            from chipwatch.scanner.history import scan_history
+        # The same commit scanned before under the same rules and options: its tree,
+        # hence its result, cannot have changed.
+        key = _snapshot_key(sha, ruleset, history, options, extra_documents)
+        doc = cache.get_snapshot(key)
+        if doc is not None:
+            from chipwatch.scanner.serialize import result_from_doc
 
-            hist = scan_history(repo, sha, reader, ruleset, cache, options, stats, results, missing)
-            commits_scanned = hist.commits
-            reports = hist.merge(reports)
-            skipped.extend(hist.skipped)
-        ordered = tuple(sorted(reports.values(), key=lambda r: r.signal))
-        return ScanResult(
-            repository=repository or str(path),
-            commit=sha,
-            committed_at=head.committed_at,
-            ruleset=ruleset.hash,
-            signals=ordered,
-            skipped=tuple(skipped),
-            files_scanned=scanned,
-            files_skipped=len(skipped),
-            history=history,
-            commits_scanned=commits_scanned,
-            blobs_scanned=stats.scanned,
-            blobs_cached=stats.cached,
-        )
+            cached = result_from_doc(doc, repository=repository or str(path))
+            return replace(cached, blobs_scanned=0, blobs_cached=cached.files_scanned)
+        result = _scan(repo, sha, ruleset, cache, history=history, options=options, extra_documents=extra_documents, repository=repository or str(path))
+        # A partial clone may later receive the blobs it lacks: never freeze such a result.
+        if not any(k.reason == "missing" for k in result.skipped):
+            from chipwatch.scanner.serialize import result_to_doc
+
+            cache.put_snapshot(key, result_to_doc(result))
+        return result
     finally:
         if own_cache:
             cache.close()

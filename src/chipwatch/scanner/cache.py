@@ -11,6 +11,7 @@ import json
 import os
 import sqlite3
 import threading
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +59,18 @@ class ScanCache:
             "CREATE TABLE IF NOT EXISTS blobs (ruleset TEXT NOT NULL, oid TEXT NOT NULL, "
             "extractor TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (ruleset, oid, extractor))"
         )
+        self._db.execute("CREATE TABLE IF NOT EXISTS snapshots (key TEXT PRIMARY KEY, payload BLOB NOT NULL)")
+
+    # -- whole snapshots: a commit's tree scanned under one rule set and options ---------
+    def get_snapshot(self, key: str) -> dict | None:
+        with self._lock:
+            row = self._db.execute("SELECT payload FROM snapshots WHERE key=?", [key]).fetchone()
+        return json.loads(zlib.decompress(row[0])) if row else None
+
+    def put_snapshot(self, key: str, doc: dict) -> None:
+        payload = zlib.compress(json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8"), 6)
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO snapshots VALUES (?, ?)", [key, payload])
 
     def get_many(self, ruleset: str, keys: list[tuple[str, str]]) -> dict[tuple[str, str], BlobResult]:
         found: dict[tuple[str, str], BlobResult] = {}

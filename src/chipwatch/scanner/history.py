@@ -44,6 +44,7 @@ class HistoryResult:
                 last_seen=self.last_seen.get(signal),
                 removed_by=None if present else self.removed_by.get(signal),
                 negated_only=bool(cur and cur.negated_only and signal not in self.first_seen),
+                evidence_count=cur.evidence_count if cur else len(evidence),
             )
         return out
 
