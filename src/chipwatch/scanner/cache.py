@@ -8,13 +8,13 @@ bytes produced, so it can be shared by every repository on the machine.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import threading
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from chipwatch.cachedir import default_cache_dir  # noqa: F401  (re-exported)
 from chipwatch.signatures.match import RawFinding
 
 SCHEMA_VERSION = 1
@@ -29,15 +29,6 @@ class BlobResult:
     status: str
     size_bytes: int | None
     findings: tuple[RawFinding, ...] = ()
-
-
-def default_cache_dir() -> Path:
-    env = os.environ.get("CHIPWATCH_CACHE_DIR")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("chipwatch", appauthor=False))
 
 
 class ScanCache:

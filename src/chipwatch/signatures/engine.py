@@ -34,6 +34,38 @@ except ImportError:  # pragma: no cover
 MAX_RAW_MATCHES = 20_000
 
 
+def _db_cache_path(exprs: list[bytes], flags: list[int]):
+    """Compiling ~900 patterns takes seconds; a compiled database is cached on disk by a
+    hash of the patterns, flags, Hyperscan version and machine (it is CPU-specific)."""
+    import hashlib
+    import platform
+
+    from chipwatch.cachedir import default_cache_dir
+
+    h = hashlib.sha256(f"{hyperscan.__version__}|{platform.machine()}|{platform.processor()}".encode())
+    for e, f in zip(exprs, flags):
+        h.update(e + b"\0" + str(f).encode() + b"\n")
+    try:
+        root = default_cache_dir() / "hyperscan"
+    except Exception:  # no usable cache directory: compile every time
+        return None
+    return root / f"{h.hexdigest()[:32]}.db"
+
+
+def _store(path, data: bytes) -> None:
+    import os
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only cache only costs the compile time
+
+
 def _re2_options(case_sensitive: bool) -> re2.Options:
     opts = re2.Options()
     opts.case_sensitive = case_sensitive
@@ -95,6 +127,12 @@ class Matcher:
     def _compile_hyperscan(self):
         exprs = [r.pattern.encode("utf-8") for r in self.refs]
         flags = [self._hs_flags(self.rules[r.rule_index]) for r in self.refs]
+        cached = _db_cache_path(exprs, flags)
+        if cached is not None and cached.exists():
+            try:
+                return hyperscan.loadb(cached.read_bytes(), hyperscan.HS_MODE_BLOCK)
+            except (hyperscan.error, OSError, TypeError):
+                pass  # stale or damaged: compile again below
         db = hyperscan.Database()
         try:
             db.compile(expressions=exprs, ids=list(range(len(exprs))), flags=flags)
@@ -113,6 +151,8 @@ class Matcher:
                         subject=f"{rule.source}: rule {rule.id}",
                     ) from None
             raise
+        if cached is not None:
+            _store(cached, hyperscan.dumpb(db))
         return db
 
     def _compile_set(self):
