@@ -163,7 +163,8 @@ def signal_row(ctx: RunContext, repo: RepoRef, day: date, commit: str, report: S
         **_snapshot_key(repo, day, commit),
         "signal_id": report.signal,
         "present": bool(report.at_rev),
-        "evidence_count": len(report.evidence),
+        # All findings at the revision; the evidence table keeps a bounded sample of them.
+        "evidence_count": max(report.evidence_count, len(report.evidence)),
         "negated_count": sum(1 for f in report.evidence if f.negated),
         "strongest_file_kind": strongest_kind(report.evidence),
         "negated_only": bool(report.negated_only),
