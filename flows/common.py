@@ -124,15 +124,15 @@ def run_snapshots(
 ) -> dict[str, Any]:
     """One crawl or backfill run (called inside the ``crawl`` / ``backfill`` flows)."""
     from chipwatch.catalog import load_catalog
-    from chipwatch.signatures import load_ruleset
+    from chipwatch.signatures import ruleset_hash
 
     log = get_run_logger()
     t0 = time.perf_counter()
     settings = settings_for(warehouse=warehouse, dask_address=dask_address, workers=workers, batch_size=batch_size)
     wh = Warehouse(settings.warehouse)
     record = start_or_resume(wh, kind=kind, as_ofs=as_ofs, run_id=run_id, default_as_ofs=default_as_ofs)
-    ruleset, catalog = load_ruleset(), load_catalog()
-    ctx = RunContext(record.run_id, ruleset.hash, catalog.hash, record.started_at)
+    catalog = load_catalog()
+    ctx = RunContext(record.run_id, ruleset_hash(), catalog.hash, record.started_at)
     log.info("%s run %s%s: as_of %s … %s (%d dates), warehouse %s", kind, ctx.run_id,
              " (resumed)" if record.resumed else "", record.as_ofs[0], record.as_ofs[-1], len(record.as_ofs), wh.url)
     totals = PUB.RunTotals()

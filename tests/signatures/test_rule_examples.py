@@ -34,3 +34,9 @@ def test_ruleset_hash_is_stable_and_content_based():
     again = build_ruleset()
     assert again.hash == RULESET.hash
     assert len(RULESET.hash) == 16
+
+
+def test_hash_without_compiling_equals_the_loaded_hash():
+    from chipwatch.signatures import ruleset_hash
+
+    assert ruleset_hash() == RULESET.hash

@@ -23,7 +23,7 @@ from chipwatch.signatures.vocabulary import load_vocabulary, vocabulary_text
 # made by an older engine are not reused.
 ENGINE_VERSION = "2"
 
-__all__ = ["RuleSet", "Rule", "RawFinding", "load_ruleset", "default_rules_dir", "find"]
+__all__ = ["RuleSet", "Rule", "RawFinding", "load_ruleset", "ruleset_hash", "default_rules_dir", "find"]
 
 
 class _Qualifier:
@@ -88,10 +88,7 @@ def build_ruleset(root: Path | None = None, *, engine: str | None = None) -> Rul
     if not rules:
         raise RuleError("no rules found", subject=str(root))
     ctx_text = contexts_text()
-    parts = {f"signatures/{k}": v for k, v in texts.items()}
-    parts["signals.yaml"] = vocabulary_text()
-    parts["contexts.yaml"] = ctx_text
-    digest = content_hash(parts, f"chipwatch-engine-{ENGINE_VERSION}")
+    digest = _hash_texts(texts, ctx_text)
     active = [r for r in rules if not r.deprecated]
     return RuleSet(
         rules=active,
@@ -101,6 +98,25 @@ def build_ruleset(root: Path | None = None, *, engine: str | None = None) -> Rul
         contexts=load_contexts(ctx_text),
         root=root,
     )
+
+
+def _hash_texts(texts: dict[str, str], ctx_text: str) -> str:
+    parts = {f"signatures/{k}": v for k, v in texts.items()}
+    parts["signals.yaml"] = vocabulary_text()
+    parts["contexts.yaml"] = ctx_text
+    return content_hash(parts, f"chipwatch-engine-{ENGINE_VERSION}")
+
+
+def ruleset_hash(root: Path | str | None = None) -> str:
+    """The rule-set hash without loading or compiling the rules (same value as
+    ``load_ruleset().hash``): what a planner needs to decide what is already done."""
+    root = Path(root) if root else default_rules_dir()
+    texts = {
+        p.relative_to(root).as_posix(): p.read_text("utf-8")
+        for p in sorted(root.rglob("*"))
+        if p.suffix in (".yaml", ".yml") and p.is_file()
+    }
+    return _hash_texts(texts, contexts_text())
 
 
 @lru_cache(maxsize=4)
