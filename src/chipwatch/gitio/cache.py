@@ -226,7 +226,8 @@ class RepoCache:
         path = Path(repo.url)
         head = _rev(path, "HEAD")
         if head is None:
-            return self._result(repo, None, start, 0, None, "failed", "corrupt", "local repository unreadable or without HEAD")
+            kind, message = _why_no_head(path)
+            return self._result(repo, None, start, 0, None, "failed", kind, message)
         return self._result(repo, path, start, 0, head, "local")
 
     def _fetch_locked(self, repo: RepoRef, entry: Path, start: float, asked_at: float) -> FetchResult:
@@ -376,6 +377,27 @@ def _rev(git_dir: Path | None, rev: str) -> str | None:
     proc = run_git(["rev-parse", "--verify", "-q", f"{rev}^{{commit}}"], git_dir=git_dir, timeout=60)
     out = proc.stdout.decode().strip()
     return out if proc.returncode == 0 and _SHA_RE.match(out) else None
+
+
+def _why_no_head(path: Path) -> tuple[str, str]:
+    """Classify a local repository whose HEAD does not resolve to a commit."""
+    if not path.exists():
+        return "not-found", "local repository path does not exist"
+    refs = run_git(["for-each-ref", "--count=2", "--format=%(refname)"], git_dir=path, timeout=60)
+    if refs.returncode != 0:
+        return "corrupt", "not a readable git repository"
+    if not refs.stdout.strip():
+        return "empty", "the repository has no commits"
+    target = run_git(["symbolic-ref", "-q", "HEAD"], git_dir=path, timeout=60).stdout.decode().strip()
+    if target and _rev(path, target) is None:
+        git_dir = path / ".git" if (path / ".git").is_dir() else path
+        packed = git_dir / "packed-refs"
+        exists = (git_dir / target).is_file() or (
+            packed.is_file() and f" {target}\n" in packed.read_text("utf-8", errors="replace")
+        )
+        if not exists:
+            return "not-found", f"the default branch {target} does not exist"
+    return "corrupt", "HEAD does not resolve to a readable commit (missing objects)"
 
 
 def _config(git_dir: Path, key: str) -> str | None:

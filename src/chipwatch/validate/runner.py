@@ -6,6 +6,7 @@ stage imports this module's GX path.
 """
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -52,6 +53,8 @@ def _gx():
     with _lock:
         if not _state:
             os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+            # GX announces its ephemeral docs folder at INFO on every context: not news.
+            logging.getLogger("great_expectations").setLevel(logging.WARNING)
             import great_expectations as gx
             import great_expectations.expectations as gxe
             from great_expectations.data_context.types.base import ProgressBarsConfig
