@@ -169,19 +169,29 @@ def warm(repos: list[str]) -> None:
 
 
 def memory() -> None:
+    """Peak RSS of a scan process (measured in a child, so building the inputs does not count)."""
     from tests.helpers.gitbuild import GitRepoBuilder  # the test helper builds the repository
 
+    child = (
+        "import sys, resource; from chipwatch.scanner import ScanCache, scan_repository; "
+        "r = scan_repository(sys.argv[1], cache=ScanCache(None)); "
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, r.files_scanned, "
+        "sorted((s.path, s.reason) for s in r.skipped))"
+    )
     with tempfile.TemporaryDirectory() as d:
-        r = GitRepoBuilder(Path(d) / "mem")
-        r.commit({
+        small = GitRepoBuilder(Path(d) / "small")
+        small.commit({"train.sh": "export NCCL_DEBUG=INFO\n"})
+        big = GitRepoBuilder(Path(d) / "big")
+        big.commit({
             "huge.py": b"import torch\n" + b"x = 1\n" * (80 * 1024 * 1024 // 6),
             "minified.js": b"var a=1;" * 200_000 + b"NCCL_DEBUG=1",
             "just_under.py": b"torch.cuda.synchronize()\n" * (2 * 1024 * 1024 // 25),
+            **{f"pkg/m{i}.py": f"import torch\nx = torch.zeros({i}).cuda()\n" for i in range(2000)},
         })
-        base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        res = scan_repository(r.path, ruleset=load_ruleset(), cache=ScanCache(None), options=ScanOptions())
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"peak RSS {peak / 1024:.0f} MiB (before scan {base / 1024:.0f} MiB) for an 80 MiB file, a 1.6 MB one-line file and a 2 MiB file; skipped: {[(s.path, s.reason) for s in res.skipped]}")
+        for label, repo in (("a one-file repository", small), ("80 MiB + 1.6 MB one-line + 2 MiB + 2,000 files", big)):
+            out = subprocess.run([sys.executable, "-c", child, str(repo.path)], capture_output=True, text=True, check=True)
+            rss, files, skipped = out.stdout.split(" ", 2)
+            print(f"{label}: peak RSS {int(rss) / 1024:.0f} MiB, {files} files scanned, skipped {skipped.strip()}")
 
 
 def main() -> None:

@@ -114,6 +114,7 @@ def _facts(data: dict[str, Any]) -> Facts:
             step=r["step"], signal=r["signal"], strength=r["strength"], label=r["label"],
             text_pattern=r.get("text_pattern"), vendors=tuple(r.get("vendors", ())),
             min_cc=r.get("min_cc"), chip_fields=tuple(fields), group=r.get("group"), sources=tuple(r.get("sources", ())),
+            kinds=tuple(r.get("kinds", ())),
         ))
     for r in reqs:
         for key in r.sources:

@@ -76,6 +76,9 @@ class Requirement:
     chip_fields: tuple[tuple[str, bool], ...] = ()  # ("bf16", True), ("gpudirect_rdma", True)
     group: str | None = None
     sources: tuple[str, ...] = ()
+    # File kinds whose findings count (empty: all). A README sentence about FP8
+    # quantization is not proof that the matmuls run in FP8.
+    kinds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

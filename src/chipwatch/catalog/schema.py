@@ -98,6 +98,7 @@ _REQUIREMENT: dict[str, Any] = {
         "signal": _SIGNAL,
         "strength": {"enum": ["used", "stored"]},
         "text_pattern": {"type": "string"},
+        "kinds": {"type": "array", "items": {"enum": ["code", "config", "script", "doc", "notebook"]}, "minItems": 1},
         "vendors": _STRINGS,
         "min_cc": {"type": "string", "pattern": r"^\d+\.\d+$"},
         "chip": {

@@ -56,6 +56,9 @@ VENDORED_DIRS = {
     "dist-packages", "bower_components", ".git", "__pycache__", ".venv", "venv", ".tox", ".eggs",
 }
 DATASET_DIRS = {"datasets", "dataset"}
+# Folders whose JSON and text files are data (samples, corpora), not configuration.
+DATA_DIRS = {"data", "corpus", "corpora", "samples", "test_data", "testdata"}
+DATA_DIR_EXT = {".json", ".txt", ".xml"}
 
 
 def _ext(name: str) -> str:
@@ -85,6 +88,8 @@ def classify(path: str) -> tuple[str, str | None]:
     ext = _ext(lower)
     parts = path.lower().split("/")[:-1]
     if any(p in DATASET_DIRS for p in parts) and ext not in CODE_EXT and ext not in SCRIPT_EXT and ext not in NOTEBOOK_EXT and lower not in ("readme.md",):
+        return "data", "dataset"
+    if ext in DATA_DIR_EXT and any(p in DATA_DIRS for p in parts) and not lower.startswith(("requirements", "readme")):
         return "data", "dataset"
     if lower in TOKENIZER_NAMES or ext in (".tiktoken", ".spm", ".vocab", ".bpe"):
         return "data", "tokenizer"

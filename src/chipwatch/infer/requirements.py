@@ -63,6 +63,8 @@ def active(step: str, evidence: Evidence, catalog: Catalog) -> list[tuple[Requir
     found = []
     for req in catalog.requirements(step):
         fs = evidence.of(req.signal, strength=req.strength, pattern=req.text_pattern)
+        if req.kinds:
+            fs = tuple(f for f in fs if f.kind in req.kinds)
         if fs:
             found.append((req, fs))
     grouped: dict[str, tuple[Requirement, tuple[Finding, ...]]] = {}

@@ -26,7 +26,7 @@ __all__ = ["scan_repository", "ScanOptions", "findings_at", "ScanCache", "defaul
 
 
 # Bump when what a scan reports changes without the rule set changing.
-SCANNER_VERSION = "1"
+SCANNER_VERSION = "2"
 
 
 @dataclass(frozen=True)

@@ -54,11 +54,12 @@ def _looks_encoded(data: bytes, line_start: int, line_end: int, start: int, end:
 
 
 def _bounded_line(data: bytes, line_start: int, line_end: int, start: int) -> str:
-    if line_end - line_start <= MAX_TEXT_CHARS * 2:
+    """The matched line, or a window of it that shows the match when it is long."""
+    if line_end - line_start <= MAX_TEXT_CHARS:
         raw = data[line_start:line_end]
     else:
         lo = max(line_start, start - MAX_TEXT_CHARS // 3)
-        raw = data[lo : min(line_end, lo + MAX_TEXT_CHARS)]
+        raw = data[lo : min(line_end, lo + MAX_TEXT_CHARS * 2)]
     text = raw.decode("utf-8", errors="replace").strip()
     if len(text) > MAX_TEXT_CHARS:
         text = text[: MAX_TEXT_CHARS - 1] + "…"
