@@ -24,7 +24,7 @@ from pathlib import Path
 
 from chipwatch.gitio import GitRepo
 from chipwatch.scanner import ScanCache, ScanOptions, scan_repository
-from chipwatch.scanner.blobs import DEFAULT_MAX_FILE_BYTES
+from chipwatch.scanner.blobs import DEFAULT_MAX_FILE_BYTES, scan_bytes
 from chipwatch.scanner.tree import TreeReader, list_tree
 from chipwatch.signatures import load_ruleset
 
@@ -132,13 +132,18 @@ def history(repo_path: str, sample: int) -> None:
     seen: set = set()
     for c in commits:
         walker.files(c.tree, "", 0, files, seen)
-    oids = list(dict.fromkeys(f.oid for f in files.values() if f.extractor == "text"))
+    keys = list(dict.fromkeys((f.oid, f.extractor) for f in files.values()))
+    oids = list(dict.fromkeys(o for o, _ in keys))
+    extractors: dict[str, list[str]] = {}
+    for o, ex in keys:
+        extractors.setdefault(o, []).append(ex)
     t = time.perf_counter()
     info = {o: s for o, typ, s, _ in repo.object_info(oids)}
     small = [o for o in oids if info.get(o, 0) <= DEFAULT_MAX_FILE_BYTES]
-    for _oid, _typ, _size, data in repo.read_objects(small):
+    for oid, _typ, _size, data in repo.read_objects(small):
         if data is not None:
-            rs.find(data)
+            for ex in extractors[oid]:
+                scan_bytes(rs, ex, data)
     t_unique = time.perf_counter() - t
     # Every commit's tree without a cache: measured on a sample, extrapolated.
     step = max(1, len(commits) // sample)
@@ -147,9 +152,9 @@ def history(repo_path: str, sample: int) -> None:
     for c in picked:
         scan_repository(repo_path, c.sha, ruleset=rs, cache=ScanCache(None))
     t_each = (time.perf_counter() - t) / len(picked) * len(commits)
-    print(f"{repo_path}: {len(commits)} commits, {len(oids)} unique in-scope blobs, signals {len(res.signals)}")
+    print(f"{repo_path}: {len(commits)} commits, {len(keys)} unique in-scope (blob, extractor) pairs, signals {len(res.signals)}")
     print(f"history scan (cold cache): {t_hist:.2f} s")
-    print(f"unique blobs scanned once: {t_unique:.2f} s   ratio history/unique = {t_hist / t_unique:.2f}x (goal <= 1.5)")
+    print(f"unique blobs (every extractor) read and scanned once, no trees, no cache: {t_unique:.2f} s   ratio history/unique = {t_hist / t_unique:.2f}x (goal <= 1.5)")
     print(f"every commit's tree, no cache (extrapolated from {len(picked)}): {t_each:.1f} s   ratio = {t_each / t_hist:.1f}x cheaper (goal >= 10)")
 
 

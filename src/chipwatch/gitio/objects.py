@@ -13,7 +13,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from chipwatch.errors import GitError, NotARepository, UnknownRevision
 
@@ -51,8 +51,9 @@ class CommitInfo:
     parents: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
+    """One entry of a tree object (a tuple: history scans create hundreds of thousands)."""
+
     mode: str
     name: str
     oid: str
@@ -220,14 +221,15 @@ class GitRepo:
 
     def parse_tree(self, data: bytes) -> list[TreeEntry]:
         entries = []
+        append = entries.append
         i, n, hb = 0, len(data), self.hash_bytes
+        find = data.find
         while i < n:
-            sp = data.index(b" ", i)
-            nul = data.index(b"\x00", sp)
-            mode = data[i:sp].decode()
-            name = data[sp + 1 : nul].decode("utf-8", errors="replace")
-            oid = data[nul + 1 : nul + 1 + hb].hex()
-            entries.append(TreeEntry(mode, name, oid))
+            sp = find(b" ", i)
+            nul = find(b"\x00", sp)
+            if sp < 0 or nul < 0:
+                raise GitError("malformed tree object", subject=str(self.path))
+            append(TreeEntry(data[i:sp].decode(), data[sp + 1 : nul].decode("utf-8", errors="replace"), data[nul + 1 : nul + 1 + hb].hex()))
             i = nul + 1 + hb
         return entries
 

@@ -50,30 +50,48 @@ class HistoryResult:
 
 
 class _SignalWalker:
+    """Walks (tree oid, path prefix) pairs, each once: first to list the files to scan,
+    then to compute the signals of every subtree bottom-up."""
+
     def __init__(self, reader: TreeReader, ruleset: RuleSet, results: dict[tuple[str, str], BlobResult], max_depth: int):
         self.reader = reader
         self.ruleset = ruleset
         self.results = results
         self.max_depth = max_depth
         self.memo: dict[tuple[str, str], Signals] = {}
+        # (tree, prefix) -> (files in scope, subtrees to descend): classification once.
+        self.listing: dict[tuple[str, str], tuple[list[FileEntry], list[tuple[str, str]]]] = {}
+
+    def _list(self, tree: str, prefix: str, depth: int) -> tuple[list[FileEntry], list[tuple[str, str]]]:
+        key = (tree, prefix)
+        got = self.listing.get(key)
+        if got is None:
+            files: list[FileEntry] = []
+            subtrees: list[tuple[str, str]] = []
+            for e in self.reader.trees.get(tree) or ():
+                path = prefix + e.name
+                if e.is_tree:
+                    if not dir_skip_reason(path) and depth < self.max_depth:
+                        subtrees.append((e.oid, path + "/"))
+                    continue
+                f, _ = classify_entry(path, e)
+                if f:
+                    files.append(f)
+            got = self.listing[key] = (files, subtrees)
+        return got
 
     def files(self, tree: str, prefix: str, depth: int, out: dict[tuple[str, str], FileEntry], seen: set) -> None:
         """Collect every in-scope file under a subtree (each (tree, prefix) visited once)."""
-        if (tree, prefix) in seen:
-            return
-        seen.add((tree, prefix))
-        entries = self.reader.trees.get(tree)
-        if not entries:
-            return
-        for e in entries:
-            path = prefix + e.name
-            if e.is_tree:
-                if not dir_skip_reason(path) and depth < self.max_depth:
-                    self.files(e.oid, path + "/", depth + 1, out, seen)
+        stack = [(tree, prefix, depth)]
+        while stack:
+            t, p, d = stack.pop()
+            if (t, p) in seen:
                 continue
-            f, _ = classify_entry(path, e)
-            if f:
+            seen.add((t, p))
+            files, subtrees = self._list(t, p, d)
+            for f in files:
                 out[(f.oid, f.path)] = f
+            stack.extend((oid, sub, d + 1) for oid, sub in subtrees)
 
     def signals(self, tree: str, prefix: str, depth: int) -> Signals:
         key = (tree, prefix)
@@ -81,23 +99,19 @@ class _SignalWalker:
         if got is not None:
             return got
         acc: Signals = {}
-        for e in self.reader.trees.get(tree) or ():
-            path = prefix + e.name
-            if e.is_tree:
-                if not dir_skip_reason(path) and depth < self.max_depth:
-                    for s, f in self.signals(e.oid, path + "/", depth + 1).items():
-                        acc.setdefault(s, f)
-                continue
-            f, _ = classify_entry(path, e)
-            if not f:
-                continue
+        files, subtrees = self._list(tree, prefix, depth)
+        for oid, sub in subtrees:
+            for s, f in self.signals(oid, sub, depth + 1).items():
+                acc.setdefault(s, f)
+        by_id = self.ruleset.by_id
+        for f in files:
             r = self.results.get((f.oid, f.extractor))
             if r is None or r.status != "ok" or not r.findings:
                 continue
             for raw in r.findings:
                 if raw.negated:
                     continue
-                rule = self.ruleset.by_id.get(raw.rule)
+                rule = by_id.get(raw.rule)
                 if rule and rule.signal not in acc and rule.applies_to(f.path, f.kind):
                     acc[rule.signal] = f
         self.memo[key] = acc

@@ -45,14 +45,15 @@ class _Qualifier:
         self._neg = comp(rule.negated)
         self._stored = comp(rule.stored_lines)
 
+    # Most rules have no qualifier of a kind: skip the generator then (hot path).
     def excluded(self, line: bytes) -> bool:
-        return any(p.search(line) for p in self._excl)
+        return bool(self._excl) and any(p.search(line) for p in self._excl)
 
     def is_negated(self, line: bytes) -> bool:
-        return any(p.search(line) for p in self._neg)
+        return bool(self._neg) and any(p.search(line) for p in self._neg)
 
     def is_stored(self, line: bytes) -> bool:
-        return any(p.search(line) for p in self._stored)
+        return bool(self._stored) and any(p.search(line) for p in self._stored)
 
 
 @dataclass
