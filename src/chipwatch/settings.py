@@ -11,7 +11,7 @@ those libraries read when the flows (outside the library) import them.
 | ``CHIPWATCH_DASK_ADDRESS`` | scheduler of an existing Dask cluster | a new ``LocalCluster`` |
 | ``CHIPWATCH_WORKERS`` | worker processes of the ``LocalCluster`` | CPUs, at most 8 |
 | ``CHIPWATCH_BATCH_SIZE`` | repositories per task | 16 |
-| ``CHIPWATCH_CHECKPOINT_SNAPSHOTS`` | snapshots per validated publish | 400 |
+| ``CHIPWATCH_CHECKPOINT_SNAPSHOTS`` | snapshots per validated publish | 2000 |
 | ``CHIPWATCH_CHECKPOINT_SECONDS`` | at most this long between publishes | 60 |
 | ``PREFECT_API_URL`` | an existing Prefect API | one server started per run |
 """
@@ -69,7 +69,7 @@ class Settings:
     workers: int = 1
     threads_per_worker: int = 1
     batch_size: int = 16
-    checkpoint_snapshots: int = 400
+    checkpoint_snapshots: int = 2000
     checkpoint_seconds: int = 60
     prefect_api_url: str | None = None
 
@@ -118,7 +118,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         workers=_int(env, "CHIPWATCH_WORKERS", default_workers()),
         threads_per_worker=_int(env, "CHIPWATCH_THREADS_PER_WORKER", 1),
         batch_size=_int(env, "CHIPWATCH_BATCH_SIZE", 16),
-        checkpoint_snapshots=_int(env, "CHIPWATCH_CHECKPOINT_SNAPSHOTS", 400),
+        checkpoint_snapshots=_int(env, "CHIPWATCH_CHECKPOINT_SNAPSHOTS", 2000),
         checkpoint_seconds=_int(env, "CHIPWATCH_CHECKPOINT_SECONDS", 60),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
     )
