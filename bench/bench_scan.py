@@ -145,6 +145,13 @@ def history(repo_path: str, sample: int) -> None:
             for ex in extractors[oid]:
                 scan_bytes(rs, ex, data)
     t_unique = time.perf_counter() - t
+    # The same blobs through the scanner's blob stage (cache lookups and writes included).
+    from chipwatch.scanner.blobs import BlobStats, scan_blobs
+
+    with tempfile.TemporaryDirectory() as d2:
+        t = time.perf_counter()
+        scan_blobs(repo, keys, rs, ScanCache(Path(d2)), stats=BlobStats())
+        t_stage = time.perf_counter() - t
     # Every commit's tree without a cache: measured on a sample, extrapolated.
     step = max(1, len(commits) // sample)
     picked = commits[::step][:sample]
@@ -155,6 +162,7 @@ def history(repo_path: str, sample: int) -> None:
     print(f"{repo_path}: {len(commits)} commits, {len(keys)} unique in-scope (blob, extractor) pairs, signals {len(res.signals)}")
     print(f"history scan (cold cache): {t_hist:.2f} s")
     print(f"unique blobs (every extractor) read and scanned once, no trees, no cache: {t_unique:.2f} s   ratio history/unique = {t_hist / t_unique:.2f}x (goal <= 1.5)")
+    print(f"the same blobs through the scanner's blob stage (cache writes included): {t_stage:.2f} s   ratio history/that = {t_hist / t_stage:.2f}x")
     print(f"every commit's tree, no cache (extrapolated from {len(picked)}): {t_each:.1f} s   ratio = {t_each / t_hist:.1f}x cheaper (goal >= 10)")
 
 

@@ -133,10 +133,19 @@ def _scan(
     # In a partial clone, ask git which objects are absent without fetching them.
     missing = repo.missing_objects(sha, no_walk=not history) if repo.is_partial() else set()
     reader = TreeReader(repo, missing)
+    hplan = None
+    if history:
+        from chipwatch.scanner.history import plan_history, scan_history
+
+        # Read the whole ancestry first, so the revision's blobs and the history's are
+        # looked up, read and scanned in one batch.
+        hplan = plan_history(repo, sha, reader, ruleset, options)
     listing = list_tree(reader, head.tree, max_files=options.max_files, max_depth=options.max_depth)
+    keys = [(f.oid, f.extractor) for f in listing.files]
+    if hplan is not None:
+        keys = list(dict.fromkeys([*keys, *hplan.keys]))
     results = scan_blobs(
-        repo, [(f.oid, f.extractor) for f in listing.files], ruleset, cache,
-        max_file_bytes=options.max_file_bytes, stats=stats, missing=missing,
+        repo, keys, ruleset, cache, max_file_bytes=options.max_file_bytes, stats=stats, missing=missing,
     )
     extra_files, extra_data = _extra_entries(extra_documents)
     for key, content in extra_data.items():
@@ -158,10 +167,8 @@ def _scan(
             signal, present, select_evidence(evs, options.max_evidence), negated_only=not present, evidence_count=len(evs)
         )
     commits_scanned = 1
-    if history:
-        from chipwatch.scanner.history import scan_history
-
-        hist = scan_history(repo, sha, reader, ruleset, cache, options, stats, results, missing)
+    if hplan is not None:
+        hist = scan_history(hplan, sha, ruleset, results)
         commits_scanned = hist.commits
         reports = hist.merge(reports)
         skipped.extend(hist.skipped)

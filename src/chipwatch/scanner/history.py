@@ -11,8 +11,7 @@ from dataclasses import dataclass, field
 
 from chipwatch.gitio.objects import CommitInfo, GitRepo
 from chipwatch.model import CommitRef, SignalReport, Skipped
-from chipwatch.scanner.blobs import BlobStats, scan_blobs
-from chipwatch.scanner.cache import BlobResult, ScanCache
+from chipwatch.scanner.cache import BlobResult
 from chipwatch.scanner.tree import FileEntry, TreeReader, classify_entry
 from chipwatch.extractors.kinds import dir_skip_reason
 from chipwatch.signatures import RuleSet
@@ -133,34 +132,45 @@ def _read_all_trees(reader: TreeReader, roots: list[str], max_depth: int) -> Non
         depth += 1
 
 
-def scan_history(
-    repo: GitRepo,
-    rev_sha: str,
-    reader: TreeReader,
-    ruleset: RuleSet,
-    cache: ScanCache,
-    options,
-    stats: BlobStats,
-    results: dict[tuple[str, str], BlobResult],
-    missing: set[str],
-) -> HistoryResult:
-    from chipwatch.scanner import findings_at
+@dataclass
+class HistoryPlan:
+    """The ancestry of a revision read from git: commits, trees, and every in-scope file
+    (the blobs to scan, in one batch with the revision's own)."""
 
+    commits: list[CommitInfo]
+    walker: "_SignalWalker"
+    keys: list[tuple[str, str]]
+    skipped: list[Skipped]
+
+
+def plan_history(repo: GitRepo, rev_sha: str, reader: TreeReader, ruleset: RuleSet, options) -> HistoryPlan:
     commits: list[CommitInfo] = repo.commits(rev_sha, limit=options.max_commits + 1)
     skipped: list[Skipped] = []
     if len(commits) > options.max_commits:
         commits = commits[: options.max_commits]
         skipped.append(Skipped(".", f"history-cap:{options.max_commits}"))
     _read_all_trees(reader, [c.tree for c in commits], options.max_depth)
-    walker = _SignalWalker(reader, ruleset, results, options.max_depth)
+    walker = _SignalWalker(reader, ruleset, {}, options.max_depth)
     files: dict[tuple[str, str], FileEntry] = {}
     seen: set = set()
     for c in commits:
         walker.files(c.tree, "", 0, files, seen)
-    keys = [(f.oid, f.extractor) for f in files.values() if (f.oid, f.extractor) not in results]
-    results.update(
-        scan_blobs(repo, keys, ruleset, cache, max_file_bytes=options.max_file_bytes, stats=stats, missing=missing)
-    )
+    keys = list(dict.fromkeys((f.oid, f.extractor) for f in files.values()))
+    return HistoryPlan(commits, walker, keys, skipped)
+
+
+def scan_history(
+    plan: HistoryPlan,
+    rev_sha: str,
+    ruleset: RuleSet,
+    results: dict[tuple[str, str], BlobResult],
+) -> HistoryResult:
+    """First seen, last seen and removed-by of every signal, once ``results`` holds the
+    scan of every blob of ``plan``."""
+    from chipwatch.scanner import findings_at
+
+    commits, walker, skipped = plan.commits, plan.walker, plan.skipped
+    walker.results = results
     per_commit: dict[str, Signals] = {c.sha: walker.signals(c.tree, "", 0) for c in commits}
     first: dict[str, CommitRef] = {}
     last: dict[str, CommitRef] = {}
