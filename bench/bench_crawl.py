@@ -64,6 +64,7 @@ def one(repos: int, workers: int, root: Path) -> dict:
         "stage_seconds": first["timings"], "overhead_pct": round(100 * max(0.0, 1 - useful / first_wall), 1),
         "second_wall_s": round(second_wall, 2), "second_pct_of_first": round(100 * second_wall / first_wall, 1),
         "second_snapshots": second["snapshots"], "second_reused": second["reused"],
+        "second_stage_seconds": second["timings"],
         "peak_rss_mib_per_worker": {k: round(v) for k, v in rss.items()},
         "snapshots": first["snapshots"], "failed": first["snapshots_failed"],
     }

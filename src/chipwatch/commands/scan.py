@@ -90,13 +90,15 @@ def _print_table(result, out) -> None:
             else:
                 status = f"removed {s.removed_by.committed_at[:10]}" if s.removed_by else "history only"
             lines = []
-            for f in s.evidence[:3]:
+            # Several rules may match one line: show each line once.
+            shown = list({(f.path, f.line): f for f in reversed(s.evidence)}.values())[::-1]
+            for f in shown[:3]:
                 extra = " (negated)" if f.negated else ""
                 extra += f" [{f.context}]" if f.context else ""
                 extra += " (stored only)" if f.strength == "stored" else ""
                 lines.append(f"{f.path}:{f.line} {f.text[:90]}{extra}")
-            if s.evidence_count > 3:
-                lines.append(f"… {s.evidence_count - 3} more")
+            if s.evidence_count > len(shown[:3]):
+                lines.append(f"… {s.evidence_count - len(shown[:3])} more findings")
             if s.first_seen:
                 lines.append(f"first seen {s.first_seen.commit[:10]} {s.first_seen.committed_at[:10]}, last seen {s.last_seen.commit[:10]} {s.last_seen.committed_at[:10]}")
             t.add_row(s.signal, status, "\n".join(lines))
