@@ -18,6 +18,7 @@ from chipwatch.signatures import RuleSet
 
 # Per subtree we keep, for each present signal, one file that shows it (for evidence).
 Signals = dict[str, FileEntry]
+_EMPTY: Signals = {}
 
 
 @dataclass
@@ -97,11 +98,9 @@ class _SignalWalker:
         got = self.memo.get(key)
         if got is not None:
             return got
-        acc: Signals = {}
         files, subtrees = self._list(tree, prefix, depth)
-        for oid, sub in subtrees:
-            for s, f in self.signals(oid, sub, depth + 1).items():
-                acc.setdefault(s, f)
+        children = [c for c in (self.signals(oid, sub, depth + 1) for oid, sub in subtrees) if c]
+        own: Signals = {}
         by_id = self.ruleset.by_id
         for f in files:
             r = self.results.get((f.oid, f.extractor))
@@ -111,8 +110,20 @@ class _SignalWalker:
                 if raw.negated:
                     continue
                 rule = by_id.get(raw.rule)
-                if rule and rule.signal not in acc and rule.applies_to(f.path, f.kind):
-                    acc[rule.signal] = f
+                if rule and rule.signal not in own and rule.applies_to(f.path, f.kind):
+                    own[rule.signal] = f
+        if not own and len(children) <= 1:
+            # Nothing new here: share the one child's map (maps are never mutated).
+            acc = children[0] if children else _EMPTY
+        else:
+            acc = {}
+            for child in children:
+                for s, f in child.items():
+                    if s not in acc:
+                        acc[s] = f
+            for s, f in own.items():
+                if s not in acc:
+                    acc[s] = f
         self.memo[key] = acc
         return acc
 
