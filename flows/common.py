@@ -83,14 +83,15 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
     with (ThreadPoolTaskRunner(max_workers=1) if local else task_runner(settings)) as runner:
         if unresolved:
             futures = [runner.submit(TP.resolve, {"repos": chunk, "as_ofs": as_ofs, "git_cache": git_cache})
-                       for chunk in _chunks(unresolved, settings.batch_size)]
+                       for chunk in _chunks(unresolved, settings.batch_size or P.MIN_BATCH)]
             for i, fut in enumerate(as_completed(futures), 1):
                 resolutions.extend(fut.result())
                 progress.report("resolve", i, len(futures))
         plan = TD.plan(quote(resolutions), published, ctx.ruleset_hash, ctx.catalog_hash)
         totals.reused += len(plan.reused)
-        batches = P.batches(plan.units, settings.batch_size)
-        log.info("%d units in %d batches of up to %d", len(plan.units), len(batches), settings.batch_size)
+        size = settings.batch_size or P.auto_batch_size(len(plan.units), settings.workers)
+        batches = P.batches(plan.units, size)
+        log.info("%d units in %d batches of up to %d", len(plan.units), len(batches), size)
         checkpoints = _Checkpoints(settings, ctx, totals)
         sizes = {b.id: len(b.units) for b in batches}
         futures = [runner.submit(TP.scan_batch, {"batch": b, "ctx": ctx, "git_cache": git_cache,

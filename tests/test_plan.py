@@ -91,3 +91,12 @@ def test_batches_are_deterministic_and_keep_a_repo_together():
     assert len(P.batches(units, 100)) == 1
     with pytest.raises(ConfigError):
         P.batches(units, 0)
+
+
+def test_auto_batch_size_gives_each_worker_a_few_tasks_within_bounds():
+    from chipwatch.plan import MAX_BATCH, MIN_BATCH, auto_batch_size
+
+    assert auto_batch_size(500, 2) == 63  # 8 tasks of the work, not 32 of 16
+    assert auto_batch_size(20, 2) == MIN_BATCH
+    assert auto_batch_size(100_000, 2) == MAX_BATCH
+    assert auto_batch_size(0, 4) == MIN_BATCH

@@ -194,6 +194,19 @@ class Batch:
     units: tuple[Unit, ...]
 
 
+# Each Prefect task run on a Dask worker costs ~0.15 s of its own (settings and client
+# built anew: measured with py-spy on bench/bench_crawl.py), so batches are sized to the
+# work: about TASKS_PER_WORKER per worker, between the bounds (a bound keeps a killed
+# worker's lost work and a batch's memory small).
+MIN_BATCH, MAX_BATCH, TASKS_PER_WORKER = 16, 256, 4
+
+
+def auto_batch_size(n_units: int, workers: int) -> int:
+    """Units per batch for ``n_units`` on ``workers`` workers."""
+    want = -(-n_units // max(1, workers * TASKS_PER_WORKER))  # ceiling division
+    return max(MIN_BATCH, min(MAX_BATCH, want))
+
+
 def batches(units: Sequence[Unit], size: int) -> list[Batch]:
     """Units cut into batches of at most ``size`` repositories-at-a-commit, in key order.
 

@@ -68,7 +68,7 @@ class Settings:
     dask_address: str | None = None
     workers: int = 1
     threads_per_worker: int = 1
-    batch_size: int = 16
+    batch_size: int | None = None  # None: sized to the work (plan.auto_batch_size)
     checkpoint_snapshots: int = 2000
     checkpoint_seconds: int = 60
     prefect_api_url: str | None = None
@@ -117,7 +117,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dask_address=env.get("CHIPWATCH_DASK_ADDRESS") or None,
         workers=_int(env, "CHIPWATCH_WORKERS", default_workers()),
         threads_per_worker=_int(env, "CHIPWATCH_THREADS_PER_WORKER", 1),
-        batch_size=_int(env, "CHIPWATCH_BATCH_SIZE", 16),
+        batch_size=_int(env, "CHIPWATCH_BATCH_SIZE", None),
         checkpoint_snapshots=_int(env, "CHIPWATCH_CHECKPOINT_SNAPSHOTS", 2000),
         checkpoint_seconds=_int(env, "CHIPWATCH_CHECKPOINT_SECONDS", 60),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
