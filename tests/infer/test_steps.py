@@ -64,6 +64,23 @@ def test_nvidia_only_evidence_still_claims_nvidia_beside_a_domestic_stack(catalo
     assert len(cands["nvidia"]) == len(catalog.chips_of("nvidia"))
 
 
+def test_nccl_variables_in_a_rocm_repository_are_rccl_not_nvidia(catalog):
+    _, cands = run(
+        vendor, catalog,
+        f("stack.rocm", "Dockerfile", 1, "FROM rocm/pytorch:rocm6.1_ubuntu22.04", kind="script"),
+        f("stack.nccl", "run.sh", 3, "export NCCL_SOCKET_IFNAME=eth0", kind="script"),
+    )
+    assert list(cands) == ["amd"]
+    # a CUDA port beside it still claims NVIDIA through its own toolkit evidence
+    _, cands = run(
+        vendor, catalog,
+        f("stack.rocm", "Dockerfile.rocm", 1, "FROM rocm/pytorch:latest", kind="script"),
+        f("stack.nccl", "run.sh", 3, "export NCCL_SOCKET_IFNAME=eth0", kind="script"),
+        f("stack.cuda", "Dockerfile.cuda", 1, "FROM nvidia/cuda:12.4.1-devel-ubuntu22.04", kind="script"),
+    )
+    assert set(cands) == {"amd", "nvidia"}
+
+
 def test_oneapi_claims_intel_without_a_catalog_chip(catalog):
     _, cands = run(vendor, catalog, f("stack.oneapi", "run.py", 1, "import intel_extension_for_pytorch", kind="code"))
     assert cands == {"intel": ()}
