@@ -99,7 +99,7 @@ class HubServer(LoopbackServer):
                     if isinstance(card, dict):
                         item["cardData"] = card
             except (yaml.YAMLError, RecursionError):
-                pass
+                item.pop("cardData", None)  # a card the Hub cannot parse is listed without card data
         item.update(extra)
         item.update(self.listing_override.get(repo_id, {}))
         return item
