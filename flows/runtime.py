@@ -3,7 +3,8 @@
 * Prefect: with ``PREFECT_API_URL`` set, that API is used. Otherwise one API server is
   started for the run (a subprocess on 127.0.0.1) and ``PREFECT_API_URL`` exported
   *before* the Dask cluster starts, so worker processes report to it instead of each
-  starting its own server on the same SQLite file ("database is locked").
+  starting its own server on the same SQLite file ("database is locked"). Flow-run
+  heartbeats are off with such a server (nothing outlives the run to read them).
 * Dask: ``DaskTaskRunner`` on an existing scheduler when an address is given
   (``--dask-address`` / ``CHIPWATCH_DASK_ADDRESS``), else a ``LocalCluster`` of worker
   processes sized to the machine.
@@ -36,7 +37,10 @@ def prefect_api(timeout: int = 120) -> Iterator[str]:
     os.environ["PREFECT_API_URL"] = server.api_url
     os.environ["CHIPWATCH_PREFECT_START_SECONDS"] = f"{time.perf_counter() - t0:.2f}"
     try:
-        with temporary_settings({PREFECT_API_URL: server.api_url}):
+        # Flow-run heartbeats let a long-lived API mark crashed runs; this server lives
+        # and dies with the run, and the heartbeat thread costs every flow up to 1 s
+        # when it is joined (it sleeps in 1 s steps).
+        with temporary_settings({PREFECT_API_URL: server.api_url, "flows.heartbeat_frequency": None}):
             yield server.api_url
     finally:
         _flush_logs()

@@ -4,7 +4,7 @@ import sys
 from datetime import date, datetime, timezone
 
 from chipwatch.tables import contract, load_contracts
-from chipwatch.validate.spec import default_sets, suite_for
+from chipwatch.validate.spec import REQUIRED_NULLS, default_sets, suite_for
 
 NOW = datetime(2026, 11, 29, tzinfo=timezone.utc)
 
@@ -20,8 +20,9 @@ def _by_type(frames):
 def test_keys_not_null_and_unique():
     exp = _by_type(suite_for(contract("evidence"), default_sets(), now=NOW))
     assert exp[("evidence", "ExpectCompoundColumnsToBeUnique")] == [{"column_list": list(contract("evidence").key)}]
-    not_null = {k["column"] for k in exp[("evidence", "ExpectColumnValuesToNotBeNull")]}
-    assert set(contract("evidence").key) <= not_null and "context" not in not_null
+    [main] = [f for f in suite_for(contract("evidence"), default_sets(), now=NOW) if f.source is None]
+    assert set(contract("evidence").key) <= set(main.required) and "context" not in main.required
+    assert {"column": REQUIRED_NULLS, "min_value": 0, "max_value": 0} in exp[("evidence", "ExpectColumnValuesToBeBetween")]
     exp = _by_type(suite_for(contract("runs"), default_sets(), now=NOW))
     assert exp[("runs", "ExpectColumnValuesToBeUnique")] == [{"column": "run_id"}]
 

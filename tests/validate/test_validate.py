@@ -88,3 +88,17 @@ def test_failing_batch_is_quarantined_run_fails_loudly_nothing_published(tmp_pat
     result = json.loads(fs.cat_file(wh.loc.path("_quarantine", RUN, "signals", "validation.json")))
     assert result["success"] is False and any("stack.bogus" in f for f in result["failures"])
     assert "NaN" not in fs.cat_file(wh.loc.path("_quarantine", RUN, "signals", "validation.json")).decode()
+
+
+def test_every_required_column_with_nulls_is_named_once():
+    """Required columns are checked by one expectation on a derived count; the failure
+    still names each column with its number of nulls, and nullable columns stay free."""
+    rows = F.batch(RUN)["evidence"].to_pylist()
+    rows[0]["path"] = None
+    rows[1]["path"] = None
+    rows[2]["rule_id"] = None
+    rows[3]["context"] = None  # nullable
+    [failures] = [v.failures for v in validate_tables({"evidence": to_arrow("evidence", rows)}, chip_ids=CHIPS).values()]
+    nulls = sorted(f for f in failures if "not_be_null" in f)
+    assert nulls == ["evidence: expect_column_values_to_not_be_null on path: 2 null value(s)",
+                     "evidence: expect_column_values_to_not_be_null on rule_id: 1 null value(s)"], failures

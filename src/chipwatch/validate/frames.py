@@ -10,14 +10,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from chipwatch.validate.spec import FrameSpec
+from chipwatch.validate.spec import REQUIRED_NULLS, FrameSpec
 
 
 def _is_nested(type_: pa.DataType) -> bool:
     return pa.types.is_list(type_) or pa.types.is_map(type_) or pa.types.is_struct(type_)
 
 
-def table_frame(table: pa.Table) -> pd.DataFrame:
+def required_nulls(table: pa.Table, required: tuple[str, ...]) -> pa.Array:
+    """Per row, how many of the ``required`` columns are null."""
+    total = pa.array([0] * table.num_rows, pa.int64())
+    for name in required:
+        total = pc.add(total, pc.cast(pc.is_null(table[name]), pa.int64()))
+    return total
+
+
+def table_frame(table: pa.Table, required: tuple[str, ...] = ()) -> pd.DataFrame:
     columns = {}
     for field in table.schema:
         col = table[field.name]
@@ -26,6 +34,8 @@ def table_frame(table: pa.Table) -> pd.DataFrame:
         elif _is_nested(field.type):
             col = pc.if_else(pc.is_valid(col), pa.scalar(1, pa.int64()), pa.scalar(None, pa.int64()))
         columns[field.name] = col
+    if required:
+        columns[REQUIRED_NULLS] = required_nulls(table, required)
     flat = pa.table(columns)
     return flat.to_pandas(types_mapper=None, date_as_object=True)
 
@@ -46,4 +56,4 @@ def nested_frame(table: pa.Table, spec: FrameSpec) -> pd.DataFrame:
 
 
 def frames_for(table: pa.Table, specs: list[FrameSpec]) -> dict[str, pd.DataFrame]:
-    return {s.name: table_frame(table) if s.source is None else nested_frame(table, s) for s in specs}
+    return {s.name: table_frame(table, s.required) if s.source is None else nested_frame(table, s) for s in specs}

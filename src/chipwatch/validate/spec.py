@@ -5,6 +5,12 @@ table's scalar columns, and one frame per nested column whose elements, map keys
 values have expectations) and, for each, a list of ``Expectation(type, kwargs)`` named
 after the GX expectation they become. ``runner`` hands them to GX.
 
+Required columns (``nullable: false`` and the key) are checked together: the table frame
+carries a derived column, the count of required columns that are null in each row, and
+one expectation wants it to be 0. Great Expectations spends ~10 ms of fixed work per
+expectation whatever the row count, and one not-null expectation per column was half of
+every validation (99 of 187 expectations); ``runner`` names the offending columns.
+
 Contract vocabulary (under a column's ``expect:``): ``in_set``, ``in_vocabulary`` (a set
 of chipwatch.tables.vocabulary), ``in_catalog: chips``, ``between: {min, max}`` (dates
 and times as ISO strings; ``today`` / ``now`` mean one day from now, to allow for time
@@ -42,6 +48,12 @@ class FrameSpec:
     source: str | None
     part: str | None
     expectations: list[Expectation] = field(default_factory=list)
+    # columns that must not be null, counted per row into REQUIRED_NULLS
+    required: tuple[str, ...] = ()
+
+
+#: The derived column of a table frame: how many of its required columns are null.
+REQUIRED_NULLS = "__required_nulls__"
 
 
 @dataclass(frozen=True)
@@ -153,15 +165,17 @@ def _nested_frames(table: str, col: Column, sets: Sets, now: datetime) -> list[F
 def suite_for(contract: Contract, sets: Sets, *, now: datetime | None = None) -> list[FrameSpec]:
     """The frames and expectations that validate a batch of ``contract``'s table."""
     now = now or datetime.now(timezone.utc)
-    main = FrameSpec(contract.table, None, None)
+    required = tuple(c.name for c in contract.columns if not c.nullable or c.name in contract.key)
+    main = FrameSpec(contract.table, None, None, required=required)
     frames = [main]
     if len(contract.key) == 1:
         main.expectations.append(Expectation("ExpectColumnValuesToBeUnique", {"column": contract.key[0]}))
     else:
         main.expectations.append(Expectation("ExpectCompoundColumnsToBeUnique", {"column_list": list(contract.key)}))
+    if required:
+        main.expectations.append(
+            Expectation("ExpectColumnValuesToBeBetween", {"column": REQUIRED_NULLS, "min_value": 0, "max_value": 0}))
     for col in contract.columns:
-        if not col.nullable or col.name in contract.key:
-            main.expectations.append(Expectation("ExpectColumnValuesToNotBeNull", {"column": col.name}))
         main.expectations.extend(_value_expectations(col.name, col.type, col.expect, sets, now))
         if pa.types.is_list(col.type) or pa.types.is_map(col.type):
             frames.extend(_nested_frames(contract.table, col, sets, now))
