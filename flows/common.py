@@ -75,9 +75,15 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
           published: PUB.Published, history: bool, totals: PUB.RunTotals, *, local: bool = False) -> list:
     """The work of a run on the Dask cluster, which is started here (only when there is
     work); returns every resolution (for the repos rows) and the plan's failures."""
+    from chipwatch.tables import load_contracts
+    from chipwatch.validate.runner import warm_up
+
     log = get_run_logger()
     git_cache, scan_cache = str(settings.git_cache), str(settings.scan_cache)
     resolutions = list(resolved)
+    # Great Expectations' import and suites cost seconds once per process: paid while
+    # the workers scan, not before the first publish.
+    warm_up(list(load_contracts()))
     # Parameters go to Dask as they are: quote() is a tuple to Dask, which would unpack it.
     # A handful of units (a retried broken repository) does not pay for a cluster.
     with (ThreadPoolTaskRunner(max_workers=1) if local else task_runner(settings)) as runner:
