@@ -28,6 +28,7 @@ def one(repos: int, workers: int, root: Path) -> dict:
     from distributed import Client, LocalCluster
 
     from flows.crawl import crawl
+    from flows.runtime import PRELOAD
 
     os.environ["CHIPWATCH_CACHE_DIR"] = str(root / "cache")
     corpus_root = root.parent / "corpus"  # built once, shared by every configuration
@@ -37,7 +38,9 @@ def one(repos: int, workers: int, root: Path) -> dict:
     shutil.copytree(root.parent / "hyperscan", root / "cache" / "hyperscan", dirs_exist_ok=True)
     spec = f"sample:default?repos={repos}"
     t0 = time.perf_counter()
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+    # Started the way chipwatch starts its own clusters: workers preload what tasks need.
+    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                           preload=[PRELOAD])
     client = Client(cluster)
     cluster_start = time.perf_counter() - t0
     try:

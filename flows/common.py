@@ -32,6 +32,7 @@ from flows.runtime import task_runner
 from tasks import discover as TD
 from tasks import process as TP
 from tasks import publish as TPUB
+from tasks.parcel import Parcel
 
 
 SMALL_RESOLVE = 64  # repositories × dates resolved in the flow's process, without a cluster
@@ -88,7 +89,7 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
     # A handful of units (a retried broken repository) does not pay for a cluster.
     with (ThreadPoolTaskRunner(max_workers=1) if local else task_runner(settings)) as runner:
         if unresolved:
-            futures = [runner.submit(TP.resolve, {"repos": chunk, "as_ofs": as_ofs, "git_cache": git_cache})
+            futures = [runner.submit(TP.resolve, {"repos": Parcel(chunk), "as_ofs": as_ofs, "git_cache": git_cache})
                        for chunk in _chunks(unresolved, settings.batch_size or P.MIN_BATCH)]
             for i, fut in enumerate(as_completed(futures), 1):
                 resolutions.extend(fut.result())
@@ -100,8 +101,9 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
         log.info("%d units in %d batches of up to %d", len(plan.units), len(batches), size)
         checkpoints = _Checkpoints(settings, ctx, totals)
         sizes = {b.id: len(b.units) for b in batches}
-        futures = [runner.submit(TP.scan_batch, {"batch": b, "ctx": ctx, "git_cache": git_cache,
-                                                 "scan_cache": scan_cache, "history": history})
+        futures = [runner.submit(TP.scan_batch, {"batch_id": b.id, "batch": Parcel(b), "ctx": ctx,
+                                                 "git_cache": git_cache, "scan_cache": scan_cache,
+                                                 "history": history})
                    for b in batches]
         done = 0
         progress.report("scan", 0, len(plan.units))
@@ -155,7 +157,7 @@ def run_snapshots(
     if slow and len(slow) * len(as_of_list) <= SMALL_RESOLVE:
         # a few repositories without a known head (new, broken): resolve them here
         # rather than start a cluster for them
-        resolved += TP.resolve(slow, as_of_list, str(settings.git_cache))
+        resolved += TP.resolve(Parcel(slow), as_of_list, str(settings.git_cache))
         slow = []
     pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.keys,
                  ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)

@@ -20,6 +20,9 @@ from chipwatch.settings import Settings, apply_prefect_defaults
 
 apply_prefect_defaults()  # before Prefect is imported anywhere below
 
+#: Dask preload module of chipwatch's workers (``dask worker --preload tasks.preload``).
+PRELOAD = "tasks.preload"
+
 
 @contextlib.contextmanager
 def prefect_api(timeout: int = 120) -> Iterator[str]:
@@ -70,5 +73,6 @@ def task_runner(settings: Settings):
             "threads_per_worker": settings.threads_per_worker,
             "processes": True,
             "dashboard_address": None,
+            "preload": [PRELOAD],
         }
     )

@@ -25,7 +25,8 @@ def main() -> None:
 
     env = [f"export {k}={os.environ[k]}" for k in ("PREFECT_API_URL", "CHIPWATCH_WAREHOUSE") if k in os.environ]
     cluster = SLURMCluster(cores=2, processes=2, memory="8GiB", walltime=args.walltime, queue=args.queue,
-                           job_script_prologue=[*env, "export DO_NOT_TRACK=1"], scheduler_options={"host": "0.0.0.0"})
+                           job_script_prologue=[*env, "export DO_NOT_TRACK=1"], scheduler_options={"host": "0.0.0.0"},
+                           worker_extra_args=["--preload", "tasks.preload"])
     cluster.scale(jobs=args.jobs)
     print(cluster.scheduler_address, flush=True)
     try:

@@ -11,6 +11,7 @@ from chipwatch.pipeline.process import BatchResult, process_batch
 from chipwatch.pipeline.resolve import resolve_repos
 from chipwatch.plan import Batch, Resolution
 from chipwatch.tables import RunContext
+from tasks.parcel import Parcel
 
 # A killed worker or a git server hiccup costs a retry, not the run. Repository-level
 # faults never reach here: they come back as failure rows.
@@ -19,15 +20,17 @@ BACKOFF = [2, 10, 30]
 
 
 @task(name="resolve", retries=RETRIES, retry_delay_seconds=BACKOFF, cache_policy=NO_CACHE)
-def resolve(repos: list[RepoRef], as_ofs: list[date], git_cache: str) -> list[Resolution]:
-    out = resolve_repos(repos, as_ofs, git_cache=git_cache)
-    get_run_logger().info("resolved %d repositories × %d as_of", len(repos), len(as_ofs))
+def resolve(repos: Parcel[list[RepoRef]], as_ofs: list[date], git_cache: str) -> list[Resolution]:
+    out = resolve_repos(repos.value, as_ofs, git_cache=git_cache)
+    get_run_logger().info("resolved %d repositories × %d as_of", len(repos.value), len(as_ofs))
     return out
 
 
 @task(name="scan-batch", retries=RETRIES, retry_delay_seconds=BACKOFF, cache_policy=NO_CACHE,
-      task_run_name="scan-batch-{batch.id}")
-def scan_batch(batch: Batch, ctx: RunContext, git_cache: str, scan_cache: str, history: bool = True) -> BatchResult:
+      task_run_name="scan-batch-{batch_id}")
+def scan_batch(batch_id: str, batch: Parcel[Batch], ctx: RunContext, git_cache: str, scan_cache: str,
+               history: bool = True) -> BatchResult:
+    batch = batch.value
     result = process_batch(batch, ctx, git_cache=git_cache, scan_cache=scan_cache, history=history)
     get_run_logger().info("batch %s: %d units, %d failures, %.2f s of work %s", batch.id, len(batch.units),
                           len(result.failures), result.work_seconds,

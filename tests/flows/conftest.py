@@ -41,7 +41,11 @@ def prefect_server(cache_dir):
 def dask_cluster(prefect_server):
     from distributed import Client, LocalCluster
 
-    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+    from flows.runtime import PRELOAD
+
+    # as chipwatch starts its own clusters (flows.runtime.task_runner)
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                           preload=[PRELOAD])
     client = Client(cluster)
     try:
         yield cluster

@@ -37,7 +37,7 @@ def first(prefect_server, dask_cluster, tmp_path_factory):
 
 def test_crawl_fills_every_table(first):
     wh, out = first
-    assert out["repos"] == 26 and out["snapshots"] == 26 and out["snapshots_failed"] == 3
+    assert out["repos"] == 26 and out["snapshots"] == 26 and out["snapshots_failed"] == 3, out["failures"][:3]
     snaps = {(r["owner"], r["name"]): r for r in table(wh, "snapshots")}
     assert {k[1] for k, r in snaps.items() if r["status"] == "failed"} == {"hy-legacy", "empty-project", "broken-mirror"}
     assert all(r["status"] == "ok" and r["commit"] for k, r in snaps.items() if k[1] not in ("hy-legacy", "empty-project", "broken-mirror"))

@@ -8,6 +8,8 @@ import yaml
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import Flow, load_flow_from_entrypoint
 
+from flows.runtime import PRELOAD
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -35,3 +37,25 @@ def test_container_and_cluster_specs_name_the_flows_and_settings():
     cluster = yaml.safe_load((ROOT / "infra" / "dask-cluster.yaml").read_text())
     env = {e["name"] for e in cluster["spec"]["worker"]["spec"]["containers"][0]["env"]}
     assert {"PREFECT_API_URL", "CHIPWATCH_WAREHOUSE"} <= env
+    args = cluster["spec"]["worker"]["spec"]["containers"][0]["args"]
+    assert args[args.index("--preload") + 1] == PRELOAD
+
+
+def test_workers_preload_what_tasks_need(dask_cluster):
+    """Every worker of a chipwatch cluster has Prefect's task engine, the pipeline, the
+    rule set and the chip catalog loaded before its first task."""
+    from distributed import Client
+
+    def loaded() -> list[str]:
+        import sys
+
+        from chipwatch.catalog import loader
+        from chipwatch.signatures import _cached
+
+        names = [m for m in ("prefect.task_engine", "tasks.process") if m in sys.modules]
+        return names + (["ruleset"] if _cached.cache_info().currsize else []) + (
+            ["catalog"] if loader._bundled.cache_info().currsize else [])
+
+    with Client(dask_cluster.scheduler_address) as client:
+        got = client.run(loaded)
+    assert len(got) == 2 and all(v == ["prefect.task_engine", "tasks.process", "ruleset", "catalog"] for v in got.values()), got

@@ -1,0 +1,34 @@
+"""Dask worker preload: what every chipwatch task needs, loaded when the worker starts.
+
+    dask worker tcp://scheduler:8786 --preload tasks.preload
+
+A fresh worker otherwise pays it inside its first task: importing Prefect's task engine
+(~1 s), chipwatch's pipeline (~0.2 s) and loading the rule set and chip catalog
+(~0.4 s), which delays the first batch of every worker of a new cluster. Loaded here, a
+standing cluster pays it once per worker, and a cluster started for one run pays it
+while the flow is still planning. A failure is logged and left to the first task, which
+reports it with its context.
+"""
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+
+def warm() -> None:
+    import prefect.task_engine  # noqa: F401  (the engine every task runs in)
+
+    import tasks.process  # noqa: F401
+    from chipwatch.catalog import load_catalog
+    from chipwatch.signatures import load_ruleset
+
+    load_ruleset()
+    load_catalog()
+
+
+def dask_setup(worker=None) -> None:  # the hook Dask calls on a preload module
+    try:
+        warm()
+    except Exception:  # noqa: BLE001
+        log.warning("chipwatch preload failed; the first task will load what it needs", exc_info=True)
