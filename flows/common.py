@@ -148,18 +148,23 @@ def run_snapshots(
     progress.report("discover", 0, 1)
     found = TD.discover(quote(make_sources(sources, watch, cache_dir=settings.cache_dir / "sources")))
     progress.report("discover", 1, 1, f"{len(found.repos)} repositories")
-    published = TD.published_index(settings.warehouse, ctx.run_id)
+    published = TD.published_index(settings.warehouse, ctx.run_id, settings.retry_failed_days)
     as_of_list = list(record.as_ofs)
     today = P.today_utc()
     quick = [r for r in found.repos if all(P.can_use_head(r, d, today=today) for d in as_of_list)]
     slow = [r for r in found.repos if r not in quick]
+    # A repository with no usable commit last time, and still none reported, is not
+    # resolved again until the retry delay has passed.
+    known = {r: f for r in slow if (f := published.known_failure(r, None, ctx.ruleset_hash, ctx.catalog_hash))}
+    slow = [r for r in slow if r not in known]
+    totals.reused += len(known) * len(as_of_list)
     resolved = [P.Resolution(r, d, r.head_commit) for r in quick for d in as_of_list]
     if slow and len(slow) * len(as_of_list) <= SMALL_RESOLVE:
         # a few repositories without a known head (new, broken): resolve them here
         # rather than start a cluster for them
         resolved += TP.resolve(Parcel(slow), as_of_list, str(settings.git_cache))
         slow = []
-    pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.keys,
+    pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.settled,
                  ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
     totals.time({"discover": time.perf_counter() - t0})
     status, error = "succeeded", None
@@ -175,13 +180,17 @@ def run_snapshots(
     except ValidationFailed as exc:
         status, error = "failed", exc
         totals.failures.append({"subject": f"run {ctx.run_id}", "kind": exc.kind, "message": str(exc)})
+    unresolved_known = set(known)  # no commit: the repos rows say failed, as when resolved
+    known.update({r.repo: f for r in resolutions if r.commit and not r.error_kind
+                  and (f := published.known_failure(r.repo, r.commit, ctx.ruleset_hash, ctx.catalog_hash))})
+    totals.known_failures = len(known)
     # Snapshots that could not be resolved are published with the run's own rows.
     failed = failure_tables(failures, ctx)
     totals.add_batch(failed)
     tables = PUB.run_tables(
         ctx, kind=kind, status=status, parameters=parameters, repos=found.repos,
         discovery_failures=found.failures, resolution_failures=[r for r in resolutions if r.error_kind],
-        totals=totals)
+        totals=totals, known_failures={r: known[r] for r in unresolved_known})
     TPUB.publish(settings.warehouse, quote({**failed.tables, **tables}), ctx.run_id, "run")
     if error is not None:
         raise error
@@ -202,6 +211,8 @@ def run_snapshots(
         "checkpoints": totals.checkpoints,
         "trends_rows": sum(trend["rows"].values()) if trend else None,
         "failures": totals.failures + [f.to_json() for f in found.failures],
+        "known_failures": [{"subject": r.key, "kind": f.kind, "message": f.message, "since_run": f.run_id}
+                           for r, f in sorted(known.items(), key=lambda kv: kv[0].key)],
         "timings": {k: round(v, 3) for k, v in totals.timings.items()},
         "seconds": round(time.perf_counter() - t0, 3),
     }

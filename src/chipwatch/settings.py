@@ -13,6 +13,7 @@ those libraries read when the flows (outside the library) import them.
 | ``CHIPWATCH_BATCH_SIZE`` | repositories per task | 16 |
 | ``CHIPWATCH_CHECKPOINT_SNAPSHOTS`` | snapshots per validated publish | 2000 |
 | ``CHIPWATCH_CHECKPOINT_SECONDS`` | at most this long between publishes | 60 |
+| ``CHIPWATCH_RETRY_FAILED_DAYS`` | a lasting failure is redone after this many days even if nothing changed (0: every run) | 7 |
 | ``PREFECT_API_URL`` | an existing Prefect API | one server started per run |
 """
 from __future__ import annotations
@@ -44,7 +45,7 @@ def _user_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP))
 
 
-def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
+def _int(env: Mapping[str, str], name: str, default: int | None, *, minimum: int = 1) -> int | None:
     raw = env.get(name)
     if raw in (None, ""):
         return default
@@ -52,8 +53,8 @@ def _int(env: Mapping[str, str], name: str, default: int | None) -> int | None:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name} must be an integer, not {raw!r}", subject=name) from None
-    if value < 1:
-        raise ConfigError(f"{name} must be at least 1, not {value}", subject=name)
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, not {value}", subject=name)
     return value
 
 
@@ -71,6 +72,7 @@ class Settings:
     batch_size: int | None = None  # None: sized to the work (plan.auto_batch_size)
     checkpoint_snapshots: int = 2000
     checkpoint_seconds: int = 60
+    retry_failed_days: int = 7
     prefect_api_url: str | None = None
 
     @property
@@ -120,6 +122,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         batch_size=_int(env, "CHIPWATCH_BATCH_SIZE", None),
         checkpoint_snapshots=_int(env, "CHIPWATCH_CHECKPOINT_SNAPSHOTS", 2000),
         checkpoint_seconds=_int(env, "CHIPWATCH_CHECKPOINT_SECONDS", 60),
+        retry_failed_days=_int(env, "CHIPWATCH_RETRY_FAILED_DAYS", 7, minimum=0),
         prefect_api_url=env.get("PREFECT_API_URL") or None,
     )
 

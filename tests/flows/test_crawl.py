@@ -1,6 +1,7 @@
 """The sample corpus crawled through a real Prefect API and a real Dask cluster."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -67,12 +68,30 @@ def test_second_crawl_is_incremental(first, dask_cluster):
     t0 = time.perf_counter()
     again = crawl(sources=["sample:default"], warehouse=wh, dask_address=dask_cluster.scheduler_address)
     wall = time.perf_counter() - t0
-    assert again["snapshots"] == 3 and again["snapshots_failed"] == 3  # only the broken ones are retried
-    assert again["reused"] == 23 and again["trends_rows"] is None
+    # nothing is redone, the broken repositories included: they fail for the same inputs
+    assert again["snapshots"] == 0 and again["reused"] == 26 and again["trends_rows"] is None
+    known = {f["subject"]: f for f in again["known_failures"]}
+    assert {f["kind"] for f in known.values()} == {"corrupt", "empty", "not-found"}
+    assert all(f["since_run"] == RUN for f in known.values())
     after = Warehouse(wh).published_tables()
     assert after["evidence"] == before["evidence"] and after["signals"] == before["signals"]
     assert after["runs"] == before["runs"] + 1
+    last = max(table(wh, "runs"), key=lambda r: r["started_at"])
+    assert json.loads(last["counts_json"])["known_failures"] == 3
+    # this run's repos rows still say which repositories are broken (those never resolved)
+    repos = {r["name"]: r["crawl_status"] for r in table(wh, "repos") if r["run_id"] == last["run_id"]}
+    assert repos["empty-project"] == repos["hy-legacy"] == "failed"
     assert wall < out["wall"]
+
+
+def test_lasting_failures_are_redone_after_the_retry_delay(first, dask_cluster, monkeypatch):
+    """With CHIPWATCH_RETRY_FAILED_DAYS=0 every failure is redone (the delay passed)."""
+    from flows.crawl import crawl
+
+    wh, _ = first
+    monkeypatch.setenv("CHIPWATCH_RETRY_FAILED_DAYS", "0")
+    again = crawl(sources=["sample:default"], warehouse=wh, dask_address=dask_cluster.scheduler_address)
+    assert again["snapshots"] == 3 and again["snapshots_failed"] == 3 and again["known_failures"] == []
 
 
 def test_crawl_into_s3(prefect_server, dask_cluster, s3_warehouse_url):

@@ -143,6 +143,13 @@ def print_summary(summary: dict, *, as_json: bool = False) -> None:
                   f"{f.get('kind')}: {f.get('message')}", overflow="fold")
     if len(summary["failures"]) > 5:
         out.print(f"  … {len(summary['failures']) - 5} more failures (see the runs and snapshots tables)")
+    known = summary.get("known_failures") or []
+    for f in known[:5]:
+        out.print(f"  [yellow]still failing[/yellow] {f['subject']}: {f['kind']}: {f['message']} "
+                  f"(as in run {f['since_run']}; retried when it changes, or after CHIPWATCH_RETRY_FAILED_DAYS)",
+                  overflow="fold")
+    if len(known) > 5:
+        out.print(f"  … {len(known) - 5} more unchanged failures")
     out.print(f"tables in [bold]{summary['warehouse']}[/bold]: " + ", ".join(f"{t} {n}" for t, n in rows.items()))
     out.print("  read them with `chipwatch query`, DuckDB or pandas (catalog.yaml describes every column)")
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from datetime import date
-from typing import Any, Iterable, Sequence
+from datetime import date, datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Sequence
 
 import pyarrow as pa
 
@@ -22,25 +22,66 @@ from chipwatch.sources.base import DiscoveryFailure
 from chipwatch.tables import RunContext, TableBatch
 
 
+#: Failure kinds that come from a repository's own state (no commit, a missing branch,
+#: missing objects, not a repository): the same inputs fail the same way again. Others
+#: (network, timeouts, rate limits, a killed worker) are retried by every run.
+LASTING_FAILURES = frozenset({"corrupt", "empty", "not-found", "not-a-repository", "unknown-revision", "invalid"})
+
+
+@dataclass(frozen=True)
+class KnownFailure:
+    """A lasting failure already published for the same inputs, by ``run_id``."""
+
+    kind: str
+    message: str
+    run_id: str
+
+
 @dataclass(frozen=True)
 class Published:
-    """What the warehouse holds: snapshot keys (for any run) and, for this run, the
-    (platform, owner, name, as_of) already done (a resumed run skips them)."""
+    """What the warehouse holds: snapshot keys (for any run); for this run, the
+    (platform, owner, name, as_of) already done (a resumed run skips them); and lasting
+    failures by snapshot key (commit None when the repository had no usable commit)."""
 
     keys: frozenset[tuple] = frozenset()
     done_by_run: frozenset[tuple] = frozenset()
+    failed: Mapping[tuple, KnownFailure] = field(default_factory=dict)
+
+    @property
+    def settled(self) -> frozenset[tuple]:
+        """Snapshot keys a run does not redo: published, or failed lastingly."""
+        return self.keys | frozenset(self.failed)
+
+    def known_failure(self, repo: RepoRef, commit: str | None, ruleset_hash: str,
+                      catalog_hash: str) -> KnownFailure | None:
+        key = published_key(repo.platform, repo.owner, repo.name, commit, ruleset_hash, catalog_hash)
+        return self.failed.get(key)
 
 
-def published_index(warehouse, run_id: str | None = None) -> Published:
-    cols = ["platform", "owner", "name", "as_of", "commit", "status", "ruleset_hash", "catalog_hash", "run_id"]
+def published_index(warehouse, run_id: str | None = None, *, retry_failed_days: int = 7,
+                    now: datetime | None = None) -> Published:
+    """The index a run plans against. A lasting failure counts as known while its run
+    started less than ``retry_failed_days`` ago (0: failures are always redone): a
+    repository repaired without a new commit is looked at again within that delay."""
+    cols = ["platform", "owner", "name", "as_of", "commit", "status", "error_kind", "error_message",
+            "ruleset_hash", "catalog_hash", "run_id"]
     snaps = warehouse.read("snapshots", columns=cols)
-    keys, done = set(), set()
+    since = (now or datetime.now(timezone.utc)) - timedelta(days=retry_failed_days)
+    recent = set()
+    if retry_failed_days and snaps.num_rows:
+        runs = warehouse.read("runs", columns=["run_id", "started_at"])
+        recent = {r["run_id"] for r in runs.to_pylist() if r["started_at"] and r["started_at"] >= since}
+    keys, done, failed = set(), set(), {}
     for r in snaps.to_pylist():
+        key = published_key(r["platform"], r["owner"], r["name"], r["commit"], r["ruleset_hash"], r["catalog_hash"])
         if r["status"] == "ok" and r["commit"]:
-            keys.add(published_key(r["platform"], r["owner"], r["name"], r["commit"], r["ruleset_hash"], r["catalog_hash"]))
+            keys.add(key)
+        elif r["status"] == "failed" and r["error_kind"] in LASTING_FAILURES and r["run_id"] in recent:
+            failed[key] = KnownFailure(r["error_kind"], r["error_message"] or r["error_kind"], r["run_id"])
         if run_id and r["run_id"] == run_id:
             done.add((r["platform"], r["owner"], r["name"], r["as_of"]))
-    return Published(frozenset(keys), frozenset(done))
+    # a key that failed once and was published ok later is settled as ok
+    return Published(frozenset(keys), frozenset(done), {k: v for k, v in failed.items() if k not in keys})
 
 
 def drop_done(resolutions: Iterable[Resolution], done_by_run: frozenset[tuple]) -> list[Resolution]:
@@ -90,6 +131,7 @@ class RunTotals:
     snapshots_failed: int = 0
     findings: int = 0
     reused: int = 0
+    known_failures: int = 0  # snapshots not redone: they failed lastingly for the same inputs
     checkpoints: int = 0
     failures: list[dict[str, Any]] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
@@ -116,15 +158,19 @@ def run_tables(
     discovery_failures: Sequence[DiscoveryFailure],
     resolution_failures: Iterable[Resolution],
     totals: RunTotals,
+    known_failures: Mapping[RepoRef, KnownFailure] | None = None,
 ) -> dict[str, pa.Table]:
     """The repos rows (one per repository discovered, failed when it could not be
-    fetched or listed) and the runs row."""
+    fetched or listed, now or — ``known_failures`` — by an earlier run for the same
+    inputs) and the runs row."""
     from chipwatch import __version__
     from chipwatch.tables.context import utcnow
 
     failed = {}
     for r in resolution_failures:
         failed.setdefault(r.repo.key, (r.error_kind, r.error_message))
+    for repo, known in (known_failures or {}).items():
+        failed.setdefault(repo.key, (known.kind, known.message))
     rows = TableBatch(ctx)
     for repo in repos:
         err = failed.get(repo.key)
@@ -137,7 +183,8 @@ def run_tables(
         kind=kind, status=status, parameters=parameters, code_version=__version__, finished_at=utcnow(),
         failures=failures, timings=totals.timings,
         counts={"repos": len(repos), "snapshots": totals.snapshots, "snapshots_failed": totals.snapshots_failed,
-                "findings": totals.findings, "reused": totals.reused, "checkpoints": totals.checkpoints},
+                "findings": totals.findings, "reused": totals.reused, "checkpoints": totals.checkpoints,
+                "known_failures": totals.known_failures},
     )
     tables = rows.tables()
     return {"repos": tables["repos"], "runs": tables["runs"]}
