@@ -191,11 +191,16 @@ def run_snapshots(
         ctx, kind=kind, status=status, parameters=parameters, repos=found.repos,
         discovery_failures=found.failures, resolution_failures=[r for r in resolutions if r.error_kind],
         totals=totals, known_failures={r: known[r] for r in unresolved_known})
-    TPUB.publish(settings.warehouse, quote({**failed.tables, **tables}), ctx.run_id, "run")
+    out = TPUB.publish(settings.warehouse, quote({**failed.tables, **tables}), ctx.run_id, "run")
+    # After the runs row was built: the summary's timings add its own publication.
+    totals.time({"publish": out["seconds"] - out["validate_seconds"], "validate": out["validate_seconds"]})
     if error is not None:
         raise error
     changed = totals.snapshots > totals.snapshots_failed or not wh.manifest().for_table("trends")
+    t = time.perf_counter()
     trend = TPUB.trends(settings.warehouse, ctx.run_id) if changed else None
+    if trend:
+        totals.time({"trends": time.perf_counter() - t})
     return {
         "run_id": ctx.run_id,
         "kind": kind,

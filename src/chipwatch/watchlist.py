@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from chipwatch import yamlio
 from chipwatch.errors import ConfigError
 from chipwatch.sources import parse_spec
 from chipwatch.sources.base import Source
@@ -86,7 +87,7 @@ def load_watchlist(path: str | os.PathLike[str] | None = None) -> WatchList:
     if len(raw) > MAX_BYTES:
         raise ConfigError(f"watch list is {len(raw)} bytes, more than {MAX_BYTES}", subject=subject)
     try:
-        data = yaml.safe_load(raw.decode("utf-8"))
+        data = yamlio.safe_load(raw.decode("utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise ConfigError(f"not valid YAML: {' '.join(str(exc).split())}", subject=subject) from None
     validator = jsonschema.Draft202012Validator(_schema())

@@ -132,3 +132,14 @@ def test_bad_catalog_files_give_a_clear_error(tmp_path, file, old, new, message)
         load_catalog(data)
     assert message in str(info.value)
     assert Path(file).name in str(info.value) or Path(file).stem in str(info.value)
+
+
+@pytest.mark.parametrize("name", ["FACTS_FILE", "VENDOR_FILE", "EXPORT_RULE_FILE"])
+def test_catalog_schemas_are_valid_json_schemas(name):
+    """The loader trusts its schemas (no meta-schema check at every process start)."""
+    import jsonschema
+
+    from chipwatch.catalog import schema
+
+    file_schema = getattr(schema, name)
+    jsonschema.validators.validator_for(file_schema).check_schema(file_schema)

@@ -16,6 +16,7 @@ from typing import Any
 import jsonschema
 import yaml
 
+from chipwatch import yamlio
 from chipwatch.catalog import schema
 from chipwatch.catalog.model import (
     Architecture, Catalog, Chip, Clause, Condition, ExportRule, Facts, Requirement, Vendor,
@@ -43,10 +44,10 @@ def _bundled() -> Catalog:
 
 @lru_cache(maxsize=None)
 def _validator(name: str) -> jsonschema.protocols.Validator:
+    # The schemas are checked against their meta-schema by the test suite, not at every
+    # start of a process (that was half of loading the catalog).
     file_schema = getattr(schema, name)
-    cls = jsonschema.validators.validator_for(file_schema)
-    cls.check_schema(file_schema)
-    return cls(file_schema)
+    return jsonschema.validators.validator_for(file_schema)(file_schema)
 
 
 def _load(root: Path) -> Catalog:
@@ -93,7 +94,7 @@ def _load(root: Path) -> Catalog:
 
 def _read(path: Path, schema_name: str) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise CatalogError(f"not valid YAML: {exc}", subject=str(path)) from exc
     try:

@@ -8,6 +8,7 @@ from importlib import resources
 import re2
 import yaml
 
+from chipwatch import yamlio
 from chipwatch.errors import RuleError
 from chipwatch.model import CONTEXTS
 
@@ -51,7 +52,7 @@ def contexts_text() -> str:
 
 def load_contexts(text: str | None = None) -> ContextClassifier:
     text = contexts_text() if text is None else text
-    raw = yaml.safe_load(text)
+    raw = yamlio.safe_load(text)
     if not isinstance(raw, dict) or not isinstance(raw.get("contexts"), list):
         raise RuleError("contexts.yaml must hold a list 'contexts' of {context, patterns}", subject="data/contexts.yaml")
     ordered = []

@@ -5,8 +5,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-import yaml
-
+from chipwatch import yamlio
 from chipwatch.errors import RuleError
 
 
@@ -31,7 +30,7 @@ def vocabulary_text() -> str:
 
 @lru_cache(maxsize=1)
 def load_vocabulary() -> Vocabulary:
-    raw = yaml.safe_load(vocabulary_text())
+    raw = yamlio.safe_load(vocabulary_text())
     signals: dict[str, str] = {}
     families: dict[str, tuple[str, ...]] = {}
     for family, ids in raw["families"].items():

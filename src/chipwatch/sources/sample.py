@@ -32,8 +32,7 @@ from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import parse_qs
 
-import yaml
-
+from chipwatch import yamlio
 from chipwatch.errors import ConfigError, SourceError
 from chipwatch.model import RepoRef
 
@@ -102,7 +101,7 @@ def load_templates(root: Path | None = None) -> list[RepoTemplate]:
     root = root or _template_root()
     out: list[RepoTemplate] = []
     for path in sorted(root.glob("*.yaml")):
-        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = yamlio.safe_load(path.read_text(encoding="utf-8")) or {}
         org = doc.get("org")
         if not org:
             raise ConfigError("missing 'org'", subject=str(path))

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
+from chipwatch import yamlio
 from chipwatch.errors import WarehouseError
 from chipwatch.tables.arrow_types import parse_type
 
@@ -126,7 +126,7 @@ def _load(directory: str) -> dict[str, Contract]:
         path = Path(directory) / f"{table}.yaml"
         if not path.is_file():
             raise WarehouseError(f"missing table contract {path}", subject="schemas")
-        contract = parse_contract(yaml.safe_load(path.read_text(encoding="utf-8")), source=str(path))
+        contract = parse_contract(yamlio.safe_load(path.read_text(encoding="utf-8")), source=str(path))
         if contract.table != table:
             raise WarehouseError(f"declares table {contract.table!r}, expected {table!r}", subject=str(path))
         out[table] = contract

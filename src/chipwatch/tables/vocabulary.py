@@ -13,6 +13,8 @@ from importlib import resources
 
 import yaml
 
+from chipwatch import yamlio
+
 EXPORT_STATUSES: tuple[str, ...] = ("all_controlled", "none_controlled", "mixed", "unknown")
 EXPORT_ID = re.compile(r"^export\.[A-Za-z0-9_-]+\.(?:" + "|".join(EXPORT_STATUSES) + r")$")
 
@@ -57,4 +59,4 @@ def parse_vocabulary(doc: dict) -> Vocabulary:
 @lru_cache(maxsize=1)
 def load_vocabulary() -> Vocabulary:
     text = resources.files("chipwatch").joinpath("data/signals.yaml").read_text(encoding="utf-8")
-    return parse_vocabulary(yaml.safe_load(text))
+    return parse_vocabulary(yamlio.safe_load(text))
