@@ -24,20 +24,20 @@ def commits_at(git_dir: Path | str, branch: str | None, as_ofs: Sequence[date]) 
     """(commit, committed_at) at or before each ``as_of``; None before the first commit."""
     from chipwatch.gitio.objects import GitRepo
 
-    repo = GitRepo(git_dir)
-    rev = f"refs/heads/{branch}" if branch else "HEAD"
-    try:
-        repo.resolve(rev)
-    except ChipwatchError:
-        if not branch:
-            raise
-        rev = "HEAD"  # a local mirror may name its branch differently: its HEAD decides
-        repo.resolve(rev)
-    out: dict[date, tuple[str, str] | None] = {}
-    for d in sorted(as_ofs, reverse=True):
-        got = repo.commits(rev, limit=1, before=as_of_timestamp(d))
-        out[d] = (got[0].sha, got[0].committed_at) if got else None
-    return out
+    with GitRepo(git_dir) as repo:
+        rev = f"refs/heads/{branch}" if branch else "HEAD"
+        try:
+            repo.resolve(rev)
+        except ChipwatchError:
+            if not branch:
+                raise
+            rev = "HEAD"  # a local mirror may name its branch differently: its HEAD decides
+            repo.resolve(rev)
+        out: dict[date, tuple[str, str] | None] = {}
+        for d in sorted(as_ofs, reverse=True):
+            got = repo.commits(rev, limit=1, before=as_of_timestamp(d))
+            out[d] = (got[0].sha, got[0].committed_at) if got else None
+        return out
 
 
 def resolve_repos(

@@ -207,10 +207,10 @@ def scan_repository(
     """
     ruleset = ruleset or load_ruleset()
     repo = GitRepo(path)
-    sha = repo.resolve(rev)
     own_cache = cache is None
-    cache = cache or ScanCache(Path(cache_dir) if cache_dir else default_cache_dir())
     try:
+        sha = repo.resolve(rev)
+        cache = cache or ScanCache(Path(cache_dir) if cache_dir else default_cache_dir())
         # The same commit scanned before under the same rules and options: its tree,
         # hence its result, cannot have changed.
         key = _snapshot_key(sha, ruleset, history, options, extra_documents)
@@ -228,6 +228,7 @@ def scan_repository(
             cache.put_snapshot(key, result_to_doc(result))
         return result
     finally:
-        if own_cache:
+        repo.close()
+        if own_cache and cache is not None:
             cache.close()
 

@@ -15,10 +15,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chipwatch.cachedir import default_cache_dir  # noqa: F401  (re-exported)
-from chipwatch.signatures.match import RawFinding
+from chipwatch.signatures.match import RawFinding, finding_rows, findings_from_rows
 
-SCHEMA_VERSION = 1
+# 2: status and size in columns of their own; findings a compact JSON array of rows, NULL
+# when there are none.
+SCHEMA_VERSION = 2
 _CHUNK = 400
+# One encoder for every row (json.dumps with options builds a new one per call).
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def encode_findings(findings: tuple[RawFinding, ...]) -> str | None:
+    return _encode(finding_rows(findings)) if findings else None
+
+
+def decode_findings(text: str | None) -> tuple[RawFinding, ...]:
+    return findings_from_rows(json.loads(text)) if text else ()
 
 
 @dataclass(frozen=True)
@@ -48,7 +60,8 @@ class ScanCache:
             self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS blobs (ruleset TEXT NOT NULL, oid TEXT NOT NULL, "
-            "extractor TEXT NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (ruleset, oid, extractor))"
+            "extractor TEXT NOT NULL, status TEXT NOT NULL, size INTEGER, findings TEXT, "
+            "PRIMARY KEY (ruleset, oid, extractor))"
         )
         self._db.execute("CREATE TABLE IF NOT EXISTS snapshots (key TEXT PRIMARY KEY, payload BLOB NOT NULL)")
 
@@ -72,15 +85,14 @@ class ScanCache:
             for ex, oids in by_extractor.items():
                 for i in range(0, len(oids), _CHUNK):
                     chunk = oids[i : i + _CHUNK]
-                    q = f"SELECT oid, payload FROM blobs WHERE ruleset=? AND extractor=? AND oid IN ({','.join('?' * len(chunk))})"
-                    for oid, payload in self._db.execute(q, [ruleset, ex, *chunk]):
-                        status, size, rows = json.loads(payload)
-                        found[(oid, ex)] = BlobResult(status, size, tuple(RawFinding.from_row(r) for r in rows))
+                    q = f"SELECT oid, status, size, findings FROM blobs WHERE ruleset=? AND extractor=? AND oid IN ({','.join('?' * len(chunk))})"
+                    for oid, status, size, findings in self._db.execute(q, [ruleset, ex, *chunk]):
+                        found[(oid, ex)] = BlobResult(status, size, decode_findings(findings))
         return found
 
     def put_many(self, ruleset: str, items: dict[tuple[str, str], BlobResult]) -> None:
         rows = [
-            (ruleset, oid, ex, json.dumps([r.status, r.size_bytes, [f.to_row() for f in r.findings]], ensure_ascii=False))
+            (ruleset, oid, ex, r.status, r.size_bytes, encode_findings(r.findings))
             for (oid, ex), r in items.items()
             if r.status != "missing"  # a missing blob may arrive with the next fetch
         ]
@@ -89,7 +101,7 @@ class ScanCache:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?)", rows)
+                self._db.executemany("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?, ?, ?)", rows)
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
