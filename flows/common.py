@@ -72,6 +72,16 @@ class _Checkpoints:
         self.buffer, self.last = [], time.monotonic()
 
 
+def _workers(runner, settings: Settings) -> int:
+    """Worker threads of the cluster the runner reached: an existing cluster has its own
+    size, not this machine's."""
+    client = getattr(runner, "client", None)
+    try:
+        return max(1, sum(client.nthreads().values())) if client is not None else settings.workers
+    except Exception:  # a cluster that cannot say: the setting is a fair guess
+        return settings.workers
+
+
 def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list, as_ofs: list[date],
           published: PUB.Published, history: bool, totals: PUB.RunTotals, *, local: bool = False) -> list:
     """The work of a run on the Dask cluster, which is started here (only when there is
@@ -96,7 +106,7 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
                 progress.report("resolve", i, len(futures))
         plan = TD.plan(quote(resolutions), published, ctx.ruleset_hash, ctx.catalog_hash)
         totals.reused += len(plan.reused)
-        size = settings.batch_size or P.auto_batch_size(len(plan.units), settings.workers)
+        size = settings.batch_size or P.auto_batch_size(len(plan.units), _workers(runner, settings))
         batches = P.batches(plan.units, size)
         log.info("%d units in %d batches of up to %d", len(plan.units), len(batches), size)
         checkpoints = _Checkpoints(settings, ctx, totals)
