@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterable, Iterator, NamedTuple
 
 from chipwatch.errors import GitError, NotARepository, UnknownRevision
+from chipwatch.gitio.refs import resolve_commit
 
 SAFE_CONFIG = (
     "-c", "safe.directory=*",
@@ -108,6 +109,9 @@ class GitRepo:
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
         found = _plain_git_dir(self.path)
+        # Only a directory recognised here as plain SHA-1 has refs and objects read
+        # without git (see :meth:`resolve`).
+        self._plain = found is not None
         if found is not None:
             self.git_dir, self.hash_bytes = found, 20
             return
@@ -168,9 +172,18 @@ class GitRepo:
         return pack.is_dir() and any(p.suffix == ".promisor" for p in pack.iterdir())
 
     def resolve(self, rev: str | None = None) -> str:
+        """The commit ``rev`` (default HEAD) names.
+
+        HEAD, a ref or a full id in a plain repository is read from the git directory
+        (a warm scan then starts no git at all); anything else, and anything that
+        reading cannot vouch for, is asked of git, whose errors are the ones raised."""
         rev = rev or "HEAD"
         if rev.startswith("-") or any(c in rev for c in "\n\r\0"):
             raise UnknownRevision(f"unknown revision {rev!r}", subject=str(self.path))
+        if self._plain:
+            sha = resolve_commit(self.git_dir, rev)
+            if sha is not None:
+                return sha
         [(_name, typ, _size, _data)] = list(self._batch("info", [f"{rev}^{{commit}}"]))
         if typ != "commit":
             if rev == "HEAD" and not self._run("for-each-ref", "--count=1", check=False).strip():
