@@ -224,7 +224,7 @@ class RepoCache:
 
     def _local(self, repo: RepoRef, start: float) -> FetchResult:
         path = Path(repo.url)
-        head = _rev(path, "HEAD")
+        head = _local_head(path)
         if head is None:
             kind, message = _why_no_head(path)
             return self._result(repo, None, start, 0, None, "failed", kind, message)
@@ -377,6 +377,19 @@ def _rev(git_dir: Path | None, rev: str) -> str | None:
     proc = run_git(["rev-parse", "--verify", "-q", f"{rev}^{{commit}}"], git_dir=git_dir, timeout=60)
     out = proc.stdout.decode().strip()
     return out if proc.returncode == 0 and _SHA_RE.match(out) else None
+
+
+def _local_head(path: Path) -> str | None:
+    """HEAD's commit of a repository read in place. A plain one is read without starting
+    git (``GitRepo.resolve``); the crawl reads hundreds of local mirrors per run."""
+    from chipwatch.errors import ChipwatchError
+    from chipwatch.gitio.objects import GitRepo
+
+    try:
+        with GitRepo(path) as repo:
+            return repo.resolve("HEAD")
+    except ChipwatchError:
+        return None
 
 
 def _why_no_head(path: Path) -> tuple[str, str]:
