@@ -381,15 +381,14 @@ def _rev(git_dir: Path | None, rev: str) -> str | None:
 
 def _local_head(path: Path) -> str | None:
     """HEAD's commit of a repository read in place. A plain one is read without starting
-    git (``GitRepo.resolve``); the crawl reads hundreds of local mirrors per run."""
-    from chipwatch.errors import ChipwatchError
-    from chipwatch.gitio.objects import GitRepo
+    git (the crawl reads hundreds of local mirrors per run); when the reading cannot
+    vouch for the answer (a broken or unusual repository), git decides."""
+    from chipwatch.gitio.objects import _plain_git_dir
+    from chipwatch.gitio.refs import resolve_commit
 
-    try:
-        with GitRepo(path) as repo:
-            return repo.resolve("HEAD")
-    except ChipwatchError:
-        return None
+    git_dir = _plain_git_dir(path) if path.is_dir() else None
+    sha = resolve_commit(git_dir, "HEAD") if git_dir is not None else None
+    return sha or _rev(path, "HEAD")
 
 
 def _why_no_head(path: Path) -> tuple[str, str]:
