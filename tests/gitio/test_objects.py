@@ -16,9 +16,10 @@ def built(tmp_path):
     return b, c1, c2
 
 
-def _children(pid: int) -> list[str]:
+def _children(pid: int, git_dir) -> list[str]:
+    """This process's cat-file readers of ``git_dir`` (other tests may hold their own)."""
     out = subprocess.run(["ps", "-ww", "-o", "args=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if "cat-file" in line]
+    return [line for line in out.splitlines() if "cat-file" in line and f"--git-dir={git_dir} " in line]
 
 
 def test_resolve_and_commit_info_agree_with_git(built):
@@ -55,9 +56,9 @@ def test_one_reader_serves_every_batch_and_stops_with_close(built):
     for _ in range(3):
         assert [t for _, t, _, _ in repo.object_info(blobs + ["0" * 40])] == ["blob"] * len(blobs) + ["missing"]
         assert [d for _, _, _, d in repo.read_objects(blobs)] == [b"three\n"]
-    assert len(_children(subprocess.os.getpid())) == 1
+    assert len(_children(subprocess.os.getpid(), repo.git_dir)) == 1
     repo.close()
-    assert _children(subprocess.os.getpid()) == []
+    assert _children(subprocess.os.getpid(), repo.git_dir) == []
 
 
 def test_a_batch_abandoned_midway_does_not_shift_the_next_answers(built):
@@ -112,3 +113,16 @@ def test_an_old_git_is_one_clear_error(built, monkeypatch):
     assert repo.resolve() == built[2]  # read without git: an old git does not matter yet
     with pytest.raises(GitError, match=r"git 2\.36 or newer is needed .*this is git 2\.30\.1"):
         repo.commit_info(built[2])  # the first read that needs git
+
+
+def test_a_repository_dropped_without_close_ends_its_reader(built):
+    import gc
+
+    b, _, c2 = built
+    repo = GitRepo(b.path)
+    repo.commit_info(c2)
+    git_dir = repo.git_dir
+    assert len(_children(subprocess.os.getpid(), git_dir)) == 1
+    del repo
+    gc.collect()
+    assert _children(subprocess.os.getpid(), git_dir) == []

@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import threading
+import weakref
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
@@ -238,6 +239,8 @@ class GitRepo:
             if shared:
                 if self._proc is None or self._proc.poll() is not None:
                     self._proc = self._start_reader()
+                    # A GitRepo dropped without close() still ends its reader.
+                    weakref.finalize(self, _end, self._proc)
                 proc = self._proc
             else:
                 proc = self._start_reader()
@@ -392,18 +395,25 @@ def _plain_git_dir(path: Path) -> Path | None:
     the way git itself recognises one (HEAD naming a ref or a commit, objects/ and refs/),
     so that opening a repository starts no git; anything unusual (a ``.git`` file, a
     worktree, an object-format or other extension) is left to ``git rev-parse``."""
-    for candidate in (path, path / ".git"):
+    # os.path on strings: pathlib's joins cost more than the reads on a warm scan.
+    base = os.fspath(path)
+    for candidate in (base, os.path.join(base, ".git")):
         try:
-            head = (candidate / "HEAD").read_bytes()[:200]
-            if not ((candidate / "objects").is_dir() and (candidate / "refs").is_dir()):
+            with open(os.path.join(candidate, "HEAD"), "rb") as f:
+                head = f.read(200)
+            if not (os.path.isdir(os.path.join(candidate, "objects")) and os.path.isdir(os.path.join(candidate, "refs"))):
                 continue
-            config = (candidate / "config").read_bytes() if (candidate / "config").exists() else b""
+            try:
+                with open(os.path.join(candidate, "config"), "rb") as f:
+                    config = f.read()
+            except FileNotFoundError:
+                config = b""
         except OSError:
             continue
         if head.startswith(b"ref: refs/") or (len(head.strip()) == 40 and _is_hex(head.strip().decode("ascii", "replace"))):
             if b"extensions" in config.lower() or b"worktree" in config.lower():
                 return None
-            return candidate.resolve()
+            return Path(os.path.realpath(candidate))
     return None
 
 
