@@ -95,8 +95,9 @@ def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list,
     # Great Expectations' import and suites cost seconds once per process: paid while
     # the workers scan, not before the first publish.
     warm_up(list(load_contracts()))
-    # Parameters go to Dask as they are: quote() is a tuple to Dask, which would unpack it.
-    # A handful of units (a retried broken repository) does not pay for a cluster.
+    # Batches and repository lists travel as Parcels (tasks/parcel.py): Prefect does not
+    # walk them, Dask pickles them once. A handful of units (a retried broken repository)
+    # does not pay for a cluster.
     with (ThreadPoolTaskRunner(max_workers=1) if local else task_runner(settings)) as runner:
         if unresolved:
             futures = [runner.submit(TP.resolve, {"repos": Parcel(chunk), "as_ofs": as_ofs, "git_cache": git_cache})
@@ -162,7 +163,8 @@ def run_snapshots(
     as_of_list = list(record.as_ofs)
     today = P.today_utc()
     quick = [r for r in found.repos if all(P.can_use_head(r, d, today=today) for d in as_of_list)]
-    slow = [r for r in found.repos if r not in quick]
+    quick_set = set(quick)  # thousands of repositories: no list lookups
+    slow = [r for r in found.repos if r not in quick_set]
     # A repository with no usable commit last time, and still none reported, is not
     # resolved again until the retry delay has passed.
     known = {r: f for r in slow if (f := published.known_failure(r, None, ctx.ruleset_hash, ctx.catalog_hash))}
