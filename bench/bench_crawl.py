@@ -118,6 +118,9 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--repos", type=int, default=500)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    p.add_argument("--repeat", type=int, default=1,
+                   help="runs of each configuration, alternating (this machine's speed drifts by "
+                        "20 %% from minute to minute); the summary compares the best of each")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = p.parse_args()
     from chipwatch.settings import apply_prefect_defaults
@@ -145,13 +148,19 @@ def main() -> None:
     with prefect_api():
         print(f"Prefect API ready in {time.perf_counter() - t:.1f} s", flush=True)
         warm_up(base / "warm-up")
-        for w in args.workers:
-            r = one(args.repos, w, base / f"w{w}")
-            results.append(r)
-            print(json.dumps(r), flush=True)
-    if len(results) >= 2:
-        print(f"speed-up {results[1]['workers']} vs {results[0]['workers']} workers: "
-              f"{results[0]['first_wall_s'] / results[1]['first_wall_s']:.2f}x")
+        for i in range(args.repeat):
+            for w in args.workers:
+                r = one(args.repos, w, base / f"w{w}-{i}")
+                results.append(r)
+                print(json.dumps(r), flush=True)
+    best = {w: min((r for r in results if r["workers"] == w), key=lambda r: r["first_wall_s"]) for w in args.workers}
+    for w, r in best.items():
+        walls = sorted(x["first_wall_s"] for x in results if x["workers"] == w)
+        print(f"{w} worker(s): best first crawl {r['first_wall_s']} s of {walls}, overhead {r['overhead_pct']} %, "
+              f"second crawl {r['second_pct_of_first']} % of it")
+    if len(best) >= 2:
+        (w0, r0), (w1, r1) = list(best.items())[:2]
+        print(f"speed-up {w1} vs {w0} workers (best of {args.repeat}): {r0['first_wall_s'] / r1['first_wall_s']:.2f}x")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
 

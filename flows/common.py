@@ -9,12 +9,12 @@ whose inputs did not change costs discovery and planning only.
 """
 from __future__ import annotations
 
+import queue
 import time
 from datetime import date
-from typing import Any
+from typing import Any, Iterator
 
 from prefect import get_run_logger
-from prefect.futures import as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
@@ -48,7 +48,9 @@ def _chunks(items: list, size: int) -> list[list]:
 
 
 class _Checkpoints:
-    """Batch results buffered in the flow's process and published together."""
+    """Batch results buffered in the flow's process and published together. What is
+    left at the end goes out with the run's own rows (:meth:`take`): one validation and
+    one commit fewer per run."""
 
     def __init__(self, settings: Settings, ctx: RunContext, totals: PUB.RunTotals):
         self.settings, self.ctx, self.totals = settings, ctx, totals
@@ -62,14 +64,29 @@ class _Checkpoints:
         if snapshots >= self.settings.checkpoint_snapshots or time.monotonic() - self.last >= self.settings.checkpoint_seconds:
             self.flush()
 
-    def flush(self) -> None:
+    def take(self) -> dict[str, dict]:
+        """The buffered results as one more checkpoint batch (empty when none), counted
+        as published: the caller publishes it."""
         if not self.buffer:
-            return
-        out = TPUB.publish(self.settings.warehouse, quote(PUB.concat_results(self.buffer)), self.ctx.run_id,
-                           PUB.checkpoint_id(self.buffer))
+            return {}
+        batch = {PUB.checkpoint_id(self.buffer): PUB.concat_results(self.buffer)}
         self.totals.checkpoints += 1
-        self.totals.time({"publish": out["seconds"] - out["validate_seconds"], "validate": out["validate_seconds"]})
         self.buffer, self.last = [], time.monotonic()
+        return batch
+
+    def drop(self) -> None:
+        """Forget the buffer (its publication failed validation and was quarantined)."""
+        self.buffer = []
+
+    def flush(self) -> None:
+        batch = self.take()
+        if batch:
+            try:
+                out = TPUB.publish(self.settings.warehouse, quote(batch), self.ctx.run_id)
+            except ValidationFailed:
+                self.totals.checkpoints -= 1
+                raise
+            self.totals.time({"publish": out["seconds"] - out["validate_seconds"], "validate": out["validate_seconds"]})
 
 
 def _workers(runner, settings: Settings) -> int:
@@ -82,49 +99,90 @@ def _workers(runner, settings: Settings) -> int:
         return settings.workers
 
 
-def _work(settings: Settings, ctx: RunContext, resolved: list, unresolved: list, as_ofs: list[date],
-          published: PUB.Published, history: bool, totals: PUB.RunTotals, *, local: bool = False) -> list:
+class _Completions:
+    """Futures in the order they finish, while more are added: Prefect's
+    ``as_completed`` takes a fixed list, and a resolved repository's scans are submitted
+    while other scans run."""
+
+    def __init__(self) -> None:
+        self._done: queue.SimpleQueue = queue.SimpleQueue()
+        self._waiting = 0
+
+    def add(self, future, tag: Any) -> None:
+        self._waiting += 1
+        future.add_done_callback(lambda f: self._done.put((f, tag)))
+
+    def __iter__(self) -> Iterator[tuple[Any, Any]]:
+        while self._waiting:
+            future, tag = self._done.get()
+            self._waiting -= 1
+            yield future, tag
+
+
+def _work(settings: Settings, ctx: RunContext, planned: P.Plan, unresolved: list, as_ofs: list[date],
+          published: PUB.Published, history: bool, totals: PUB.RunTotals, checkpoints: _Checkpoints, *,
+          local: bool = False) -> tuple[list, list]:
     """The work of a run on the Dask cluster, which is started here (only when there is
-    work); returns every resolution (for the repos rows) and the plan's failures."""
+    work): the scans of ``planned``, and the repositories without a known head resolved
+    on the workers at the same time, their scans queued as their commits are known.
+    Returns the resolutions of ``unresolved`` and their plan's failures; the last
+    results stay in ``checkpoints``, for the run's own publication."""
     from chipwatch.tables import load_contracts
     from chipwatch.validate.runner import warm_up
 
     log = get_run_logger()
     git_cache, scan_cache = str(settings.git_cache), str(settings.scan_cache)
-    resolutions = list(resolved)
     # Great Expectations' import and suites cost seconds once per process: paid while
     # the workers scan, not before the first publish.
     warm_up(list(load_contracts()))
+    resolutions: list[P.Resolution] = []
+    failures: list = []
     # Batches and repository lists travel as Parcels (tasks/parcel.py): Prefect does not
     # walk them, Dask pickles them once. A handful of units (a retried broken repository)
     # does not pay for a cluster.
     with (ThreadPoolTaskRunner(max_workers=1) if local else task_runner(settings)) as runner:
-        if unresolved:
-            futures = [runner.submit(TP.resolve, {"repos": Parcel(chunk), "as_ofs": as_ofs, "git_cache": git_cache})
-                       for chunk in _chunks(unresolved, settings.batch_size or P.MIN_BATCH)]
-            for i, fut in enumerate(as_completed(futures), 1):
-                resolutions.extend(fut.result())
-                progress.report("resolve", i, len(futures))
-        plan = TD.plan(quote(resolutions), published, ctx.ruleset_hash, ctx.catalog_hash)
-        totals.reused += len(plan.reused)
-        size = settings.batch_size or P.auto_batch_size(len(plan.units), _workers(runner, settings))
-        batches = P.batches(plan.units, size)
-        log.info("%d units in %d batches of up to %d", len(plan.units), len(batches), size)
-        checkpoints = _Checkpoints(settings, ctx, totals)
-        sizes = {b.id: len(b.units) for b in batches}
-        futures = [runner.submit(TP.scan_batch, {"batch_id": b.id, "batch": Parcel(b), "ctx": ctx,
-                                                 "git_cache": git_cache, "scan_cache": scan_cache,
-                                                 "history": history})
-                   for b in batches]
-        done = 0
-        progress.report("scan", 0, len(plan.units))
-        for fut in as_completed(futures):
-            result = fut.result()
-            checkpoints.add(result)
-            done += sizes[result.batch_id]
-            progress.report("scan", done, len(plan.units))
-        checkpoints.flush()
-    return resolutions, plan.failures
+        # Unresolved repositories have at most one unit per date: the batch size counts them.
+        expected = len(planned.units) + len(unresolved) * len(as_ofs)
+        size = settings.batch_size or P.auto_batch_size(expected, _workers(runner, settings))
+        jobs = _Completions()
+        chunks = _chunks(unresolved, settings.batch_size or P.MIN_BATCH)
+        for chunk in chunks:  # first: the scans they lead to queue behind the known ones
+            jobs.add(runner.submit(TP.resolve, {"repos": Parcel(chunk), "as_ofs": as_ofs, "git_cache": git_cache}), None)
+        todo, done, resolving = 0, 0, len(chunks)
+
+        def scan(units: list) -> None:
+            nonlocal todo
+            batches = P.batches(units, size)
+            log.info("%d units in %d batches of up to %d", len(units), len(batches), size)
+            for b in batches:
+                jobs.add(runner.submit(TP.scan_batch, {"batch_id": b.id, "batch": Parcel(b), "ctx": ctx,
+                                                       "git_cache": git_cache, "scan_cache": scan_cache,
+                                                       "history": history}), len(b.units))
+            todo += len(units)
+
+        scan(planned.units)
+        waiting: list = []  # planned units of resolved repositories, not yet in a batch
+        progress.report("scan", 0, todo)
+        for future, units in jobs:
+            result = future.result()
+            if units is None:  # a chunk of resolutions
+                resolving -= 1
+                resolutions.extend(result.resolutions)
+                totals.time({"resolve": result.seconds})
+                plan = P.plan(PUB.drop_done(result.resolutions, published.done_by_run), published.settled,
+                              ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
+                totals.reused += len(plan.reused)
+                failures.extend(plan.failures)
+                waiting.extend(plan.units)
+                progress.report("resolve", len(chunks) - resolving, len(chunks))
+                if waiting and (len(waiting) >= size or not resolving):
+                    scan(waiting)
+                    waiting = []
+            else:
+                checkpoints.add(result)
+                done += units
+            progress.report("scan", done, todo)
+    return resolutions, failures
 
 
 def run_snapshots(
@@ -171,39 +229,48 @@ def run_snapshots(
     slow = [r for r in slow if r not in known]
     totals.reused += len(known) * len(as_of_list)
     resolved = [P.Resolution(r, d, r.head_commit) for r in quick for d in as_of_list]
-    if slow and len(slow) * len(as_of_list) <= SMALL_RESOLVE:
-        # a few repositories without a known head (new, broken): resolve them here
-        # rather than start a cluster for them
-        resolved += TP.resolve(Parcel(slow), as_of_list, str(settings.git_cache))
-        slow = []
     pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.settled,
                  ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
+    if slow and not pre.units and len(slow) * len(as_of_list) <= SMALL_RESOLVE:
+        # only a few repositories without a known head (new, broken), and nothing else
+        # to do: resolve them here rather than start a cluster for them
+        resolved += TP.resolve(Parcel(slow), as_of_list, str(settings.git_cache)).resolutions
+        slow = []
+        pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.settled,
+                     ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
+    log.info("plan: %s%s", pre.summary(), f"; {len(slow)} repositories to resolve" if slow else "")
+    totals.reused += len(pre.reused)
     totals.time({"discover": time.perf_counter() - t0})
     status, error = "succeeded", None
-    resolutions, failures = resolved, pre.failures
+    resolutions, failures = list(resolved), list(pre.failures)
+    checkpoints = _Checkpoints(settings, ctx, totals)
     try:
         if slow or pre.units:
             local = not slow and len(pre.units) <= SMALL_UNITS
-            resolutions, failures = _work(settings, ctx, resolved, slow, as_of_list, published, history, totals,
-                                          local=local)
+            more, more_failures = _work(settings, ctx, pre, slow, as_of_list, published, history, totals, checkpoints,
+                                        local=local)
+            resolutions += more
+            failures += more_failures
         else:
-            totals.reused += len(pre.reused)
             log.info("nothing changed upstream: %d snapshots already published", len(pre.reused))
     except ValidationFailed as exc:
         status, error = "failed", exc
+        checkpoints.drop()
         totals.failures.append({"subject": f"run {ctx.run_id}", "kind": exc.kind, "message": str(exc)})
     unresolved_known = set(known)  # no commit: the repos rows say failed, as when resolved
     known.update({r.repo: f for r in resolutions if r.commit and not r.error_kind
                   and (f := published.known_failure(r.repo, r.commit, ctx.ruleset_hash, ctx.catalog_hash))})
     totals.known_failures = len(known)
-    # Snapshots that could not be resolved are published with the run's own rows.
+    # Snapshots that could not be resolved are published with the run's own rows, and
+    # so is the last checkpoint (counted before the runs row is built).
     failed = failure_tables(failures, ctx)
     totals.add_batch(failed)
+    last = checkpoints.take()
     tables = PUB.run_tables(
         ctx, kind=kind, status=status, parameters=parameters, repos=found.repos,
         discovery_failures=found.failures, resolution_failures=[r for r in resolutions if r.error_kind],
         totals=totals, known_failures={r: known[r] for r in unresolved_known})
-    out = TPUB.publish(settings.warehouse, quote({**failed.tables, **tables}), ctx.run_id, "run")
+    out = TPUB.publish(settings.warehouse, quote({**last, "run": {**failed.tables, **tables}}), ctx.run_id)
     # After the runs row was built: the summary's timings add its own publication.
     totals.time({"publish": out["seconds"] - out["validate_seconds"], "validate": out["validate_seconds"]})
     if error is not None:

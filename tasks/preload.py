@@ -3,8 +3,10 @@
     dask worker tcp://scheduler:8786 --preload tasks.preload
 
 A fresh worker otherwise pays it inside its first task: importing Prefect's task engine
-(~1 s), chipwatch's pipeline (~0.2 s) and loading the rule set and chip catalog
-(~0.4 s), which delays the first batch of every worker of a new cluster. Loaded here, a
+(~1 s), chipwatch's pipeline (~0.2 s), the flow modules a task's pickled run context
+names (the flow object: ``flows.crawl`` and with it pyarrow's dataset layer and pandas,
+~0.3 s), the scanner and inference, and loading the rule set and chip catalog (~0.4 s),
+which delays the first batch of every worker of a new cluster. Loaded here, a
 standing cluster pays it once per worker, and a cluster started for one run pays it
 while the flow is still planning. A failure is logged and left to the first task, which
 reports it with its context.
@@ -19,6 +21,15 @@ log = logging.getLogger(__name__)
 def warm() -> None:
     import prefect.task_engine  # noqa: F401  (the engine every task runs in)
 
+    import chipwatch.extractors.hf_metadata  # noqa: F401
+    import chipwatch.gitio.cache  # noqa: F401
+    import chipwatch.infer  # noqa: F401
+    import chipwatch.scanner.cache  # noqa: F401
+    import chipwatch.scanner.history  # noqa: F401
+    import chipwatch.scanner.serialize  # noqa: F401
+    import flows.backfill  # noqa: F401  (unpickling a task's flow-run context imports its flow)
+    import flows.crawl  # noqa: F401
+    import prefect_dask  # noqa: F401
     import tasks.process  # noqa: F401
     from chipwatch.catalog import load_catalog
     from chipwatch.signatures import load_ruleset

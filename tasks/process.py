@@ -1,6 +1,7 @@
 """The work of a crawl, on Dask workers: resolve commits, and fetch-scan-infer a batch."""
 from __future__ import annotations
 
+import time
 from datetime import date
 
 from prefect import get_run_logger, task
@@ -8,8 +9,8 @@ from prefect.cache_policies import NO_CACHE
 
 from chipwatch.model import RepoRef
 from chipwatch.pipeline.process import BatchResult, process_batch
-from chipwatch.pipeline.resolve import resolve_repos
-from chipwatch.plan import Batch, Resolution
+from chipwatch.pipeline.resolve import Resolved, resolve_repos
+from chipwatch.plan import Batch
 from chipwatch.tables import RunContext
 from tasks.parcel import Parcel
 
@@ -20,9 +21,10 @@ BACKOFF = [2, 10, 30]
 
 
 @task(name="resolve", retries=RETRIES, retry_delay_seconds=BACKOFF, cache_policy=NO_CACHE)
-def resolve(repos: Parcel[list[RepoRef]], as_ofs: list[date], git_cache: str) -> list[Resolution]:
-    out = resolve_repos(repos.value, as_ofs, git_cache=git_cache)
-    get_run_logger().info("resolved %d repositories × %d as_of", len(repos.value), len(as_ofs))
+def resolve(repos: Parcel[list[RepoRef]], as_ofs: list[date], git_cache: str) -> Resolved:
+    t = time.perf_counter()
+    out = Resolved(resolve_repos(repos.value, as_ofs, git_cache=git_cache), time.perf_counter() - t)
+    get_run_logger().info("resolved %d repositories × %d as_of in %.2f s", len(repos.value), len(as_ofs), out.seconds)
     return out
 
 

@@ -24,10 +24,11 @@ def _transient(task, task_run, state) -> bool:
 
 @task(name="publish", retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=_transient,
       cache_policy=NO_CACHE)
-def publish(warehouse_url: str, tables: dict, run_id: str, batch: str) -> dict:
-    out = PUB.publish_tables(Warehouse(warehouse_url), tables, run_id=run_id, batch=batch)
+def publish(warehouse_url: str, batches: dict[str, dict], run_id: str) -> dict:
+    """Batches (name → tables) of one run, validated together, published in one commit."""
+    out = PUB.publish_batches(Warehouse(warehouse_url), batches, run_id=run_id)
     get_run_logger().info("published %s: %s rows (validation %.2f s, total %.2f s)",
-                          batch, out["rows"], out["validate_seconds"], out["seconds"])
+                          out["batch"], out["rows"], out["validate_seconds"], out["seconds"])
     return out
 
 

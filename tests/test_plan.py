@@ -93,10 +93,24 @@ def test_batches_are_deterministic_and_keep_a_repo_together():
         P.batches(units, 0)
 
 
+def test_batches_are_even_when_alike_repositories_are_neighbours():
+    # a backfill: "big*" have five commits each, "small*" one; sorted by name the big
+    # ones come together, and batches cut in key order would be 5, 5, 2-unit … uneven
+    units = [P.Unit(repo(f"big{i}"), f"b{i}{c}", None, (date(2024, 1, c + 1),)) for i in range(2) for c in range(5)]
+    units += [P.Unit(repo(f"small{i:02d}"), f"s{i}", None, (date(2024, 1, 1),)) for i in range(10)]
+    bs = P.batches(units, 7)
+    assert sorted(len(b.units) for b in bs) == [6, 7, 7]
+    assert all(len({u.repo.key for u in b.units if u.repo.name.startswith("big")}) <= 1 for b in bs)
+    assert sorted(u.key for b in bs for u in b.units) == sorted(u.key for u in units)
+    # a repository with more commits than a batch holds stays whole, alone
+    many = [P.Unit(repo("huge"), f"h{c}", None, (date(2024, 1, 1),)) for c in range(9)]
+    assert sorted(len(b.units) for b in P.batches(many + units, 7)) == [5, 5, 5, 5, 9]
+
+
 def test_auto_batch_size_gives_each_worker_a_few_tasks_within_bounds():
     from chipwatch.plan import MAX_BATCH, MIN_BATCH, auto_batch_size
 
-    assert auto_batch_size(500, 2) == 63  # 8 tasks of the work, not 32 of 16
+    assert auto_batch_size(500, 2) == 125  # 4 tasks of the work, not 32 of 16
     assert auto_batch_size(20, 2) == MIN_BATCH
     assert auto_batch_size(100_000, 2) == MAX_BATCH
     assert auto_batch_size(0, 4) == MIN_BATCH

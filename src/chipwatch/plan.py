@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import heapq
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
@@ -194,11 +195,13 @@ class Batch:
     units: tuple[Unit, ...]
 
 
-# Each Prefect task run on a Dask worker costs ~0.15 s of its own (settings and client
-# built anew: measured with py-spy on bench/bench_crawl.py), so batches are sized to the
-# work: about TASKS_PER_WORKER per worker, between the bounds (a bound keeps a killed
-# worker's lost work and a batch's memory small).
-MIN_BATCH, MAX_BATCH, TASKS_PER_WORKER = 16, 256, 4
+# Each Prefect task run costs ~0.13 s of CPU of its own: ~45 ms in the flow's process
+# (Prefect serializes its settings for every submit), ~55 ms on the worker (settings and
+# clients built anew) and ~30 ms in the API server (its events); measured on trivial tasks,
+# see docs/pipeline.md. So batches are sized to the work: TASKS_PER_WORKER per worker,
+# between the bounds (a bound keeps a killed worker's lost work and a batch's memory
+# small). Batches are dealt out evenly (batches()), so two per worker end together.
+MIN_BATCH, MAX_BATCH, TASKS_PER_WORKER = 16, 256, 2
 
 
 def auto_batch_size(n_units: int, workers: int) -> int:
@@ -208,22 +211,38 @@ def auto_batch_size(n_units: int, workers: int) -> int:
 
 
 def batches(units: Sequence[Unit], size: int) -> list[Batch]:
-    """Units cut into batches of at most ``size`` repositories-at-a-commit, in key order.
+    """Units cut into batches of at most ``size`` repositories-at-a-commit, of even work.
 
     All units of one repository stay in one batch (its git cache is opened once), so a
-    batch may hold more than ``size`` units when one repository has many commits."""
+    batch may hold more than ``size`` units when one repository has many commits.
+    Repositories are dealt out, most units first, each to the batch with the fewest
+    units that has room for it (a new batch when none has): neighbours by name are often
+    alike (forks, replicas, broken mirrors of one organization), and batches cut from
+    key order were up to twice as long as each other, leaving a worker idle at the end
+    of a run. The result depends only on the units, not on their order."""
     if size < 1:
         raise ConfigError("batch size must be at least 1", subject="batch_size")
     by_repo: dict[str, list[Unit]] = {}
     for u in sorted(units, key=lambda u: (u.repo.key, u.commit)):
         by_repo.setdefault(u.repo.key, []).append(u)
-    out: list[Batch] = []
-    current: list[Unit] = []
-    for repo_units in by_repo.values():
-        if current and len(current) + len(repo_units) > size:
-            out.append(Batch(batch_id([u.key for u in current]), tuple(current)))
-            current = []
-        current.extend(repo_units)
-    if current:
-        out.append(Batch(batch_id([u.key for u in current]), tuple(current)))
+    total = sum(len(us) for us in by_repo.values())
+    want = -(-total // size)  # ceiling division
+    loads: list[tuple[int, int]] = []  # (units, batch index), a heap
+    members: list[list[Unit]] = []
+    for repo_units in sorted(by_repo.values(), key=lambda us: (-len(us), us[0].repo.key)):
+        if len(members) < want:
+            heapq.heappush(loads, (len(repo_units), len(members)))
+            members.append(list(repo_units))
+            continue
+        load, i = loads[0]
+        if load + len(repo_units) > size and load:
+            heapq.heappush(loads, (len(repo_units), len(members)))
+            members.append(list(repo_units))
+            continue
+        heapq.heapreplace(loads, (load + len(repo_units), i))
+        members[i].extend(repo_units)
+    out = []
+    for group in members:
+        group.sort(key=lambda u: (u.repo.key, u.commit))
+        out.append(Batch(batch_id([u.key for u in group]), tuple(group)))
     return out

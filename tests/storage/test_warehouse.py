@@ -73,6 +73,20 @@ def test_batches_of_one_run_replace_only_themselves(warehouse_url):
     assert wh.read("snapshots").num_rows == 3
 
 
+def test_batches_of_one_run_publish_in_one_commit(warehouse_url):
+    wh = Warehouse(warehouse_url)
+    before = wh.manifest().version
+    result = wh.publish_batches({"part-1": F.batch(RUN1, repos=1, with_run=False),
+                                 "part-2": F.batch(RUN1, repos=2, with_run=False)}, run_id=RUN1)
+    assert result.version == before + 1 and result.rows["snapshots"] == 2 + 3
+    assert result.batch == "part-1+part-2" and wh.read("snapshots").num_rows == 2 + 3
+    # each batch replaces only its own files, then as when published alone
+    wh.publish(F.batch(RUN1, repos=2, with_run=False), run_id=RUN1, batch="part-1")
+    assert wh.read("snapshots").num_rows == 3 + 3
+    with pytest.raises(WarehouseError, match="at least one batch"):
+        wh.publish_batches({}, run_id=RUN1)
+
+
 def test_trends_are_replaced_whole(warehouse_url):
     wh = Warehouse(warehouse_url)
     row = {"month": __import__("datetime").date(2026, 10, 1), "platform": "github", "owner": "o",

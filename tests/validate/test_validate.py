@@ -8,7 +8,7 @@ import pytest
 from chipwatch.errors import ValidationFailed
 from chipwatch.storage import Warehouse
 from chipwatch.tables import build_trends, to_arrow
-from chipwatch.validate import validate_and_publish, validate_tables
+from chipwatch.validate import validate_and_publish, validate_and_publish_batches, validate_tables
 from tests.tables import factory as F
 
 RUN = "20261101T000000Z-aaaaaa"
@@ -88,6 +88,23 @@ def test_failing_batch_is_quarantined_run_fails_loudly_nothing_published(tmp_pat
     result = json.loads(fs.cat_file(wh.loc.path("_quarantine", RUN, "signals", "validation.json")))
     assert result["success"] is False and any("stack.bogus" in f for f in result["failures"])
     assert "NaN" not in fs.cat_file(wh.loc.path("_quarantine", RUN, "signals", "validation.json")).decode()
+
+
+def test_batches_are_validated_together_and_published_in_one_commit(tmp_path):
+    wh = Warehouse(str(tmp_path / "wh"))
+    # a run's last checkpoint (no repos or runs rows) and its own rows
+    last = {t: tbl for t, tbl in F.batch(RUN, "2026-09-30", with_run=False).items() if t != "repos"}
+    own = F.batch(RUN, "2026-10-31")
+    out = validate_and_publish_batches(wh, {"c-1": last, "run": own}, run_id=RUN, chip_ids=CHIPS)
+    rows = last["snapshots"].num_rows + own["snapshots"].num_rows
+    assert out.published.version == 1 and out.published.rows["snapshots"] == rows
+    assert out.validations["snapshots"].rows == rows  # one validation over both batches
+    # the same keys in two batches are duplicates within the run: nothing is published
+    with pytest.raises(ValidationFailed, match="expect_compound_columns_to_be_unique"):
+        validate_and_publish_batches(wh, {"c-2": last, "run": F.batch(RUN, "2026-09-30")}, run_id=RUN, chip_ids=CHIPS)
+    assert wh.read("snapshots").num_rows == rows
+    [run] = wh.read("runs").to_pylist()
+    assert run["status"] == "failed"
 
 
 def test_every_required_column_with_nulls_is_named_once():

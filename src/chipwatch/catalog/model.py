@@ -2,8 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from chipwatch.catalog.quantity import Quantity
+
+if TYPE_CHECKING:
+    from chipwatch.catalog.export import ChipStatus
 
 
 @dataclass(frozen=True)
@@ -153,12 +157,25 @@ class Catalog:
     chips: tuple[Chip, ...]
     facts: Facts
     export_rules: tuple[ExportRule, ...]
+    # Derived lookups, filled on first use: inference asks them for every candidate of
+    # every snapshot, and the catalog never changes once loaded.
+    _memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def chip(self, chip_id: str) -> Chip:
-        for c in self.chips:
-            if c.id == chip_id:
-                return c
-        raise KeyError(chip_id)
+        index = self._memo.get("chips")
+        if index is None:
+            index = self._memo["chips"] = {c.id: c for c in self.chips}
+        return index[chip_id]
+
+    def export_status(self, chip_id: str, rule_id: str) -> ChipStatus:
+        """``classify`` of a chip under an export rule, computed once per catalog."""
+        key = ("status", chip_id, rule_id)
+        status = self._memo.get(key)
+        if status is None:
+            from chipwatch.catalog.export import classify
+
+            status = self._memo[key] = classify(self.chip(chip_id), self.export_rule(rule_id))
+        return status
 
     def chips_for_signal(self, signal: str) -> tuple[Chip, ...]:
         """Every variant a ``chip.*`` signal names (chip.a100 → a100-40gb, a100-80gb)."""

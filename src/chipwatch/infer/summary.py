@@ -2,7 +2,7 @@
 and the export status of the candidate set under each rule version."""
 from __future__ import annotations
 
-from chipwatch.catalog import Catalog, ChipStatus, classify, set_status
+from chipwatch.catalog import Catalog, ChipStatus, set_status
 from chipwatch.infer.candidates import Candidates, all_ids
 
 
@@ -26,7 +26,7 @@ def datacenter_flag(candidates: Candidates, catalog: Catalog) -> bool | None:
 
 
 def export_detail(chip_ids: list[str], catalog: Catalog) -> dict[str, dict[str, ChipStatus]]:
-    return {r.id: {c: classify(catalog.chip(c), r) for c in chip_ids} for r in catalog.export_rules}
+    return {r.id: {c: catalog.export_status(c, r.id) for c in chip_ids} for r in catalog.export_rules}
 
 
 def export_status(candidates: Candidates, catalog: Catalog) -> tuple[dict[str, str], dict[str, dict[str, str]]]:

@@ -109,12 +109,18 @@ def checkpoint_id(results: Sequence[BatchResult]) -> str:
 def publish_tables(warehouse, tables: dict[str, pa.Table], *, run_id: str, batch: str) -> dict[str, Any]:
     """Validate and publish in one commit (or quarantine and raise ValidationFailed).
     Chip names are checked against the packaged catalog."""
-    from chipwatch.validate import validate_and_publish
+    return publish_batches(warehouse, {batch: tables}, run_id=run_id)
+
+
+def publish_batches(warehouse, batches: Mapping[str, Mapping[str, pa.Table]], *, run_id: str) -> dict[str, Any]:
+    """:func:`publish_tables` for several batches of one run, validated together and
+    published in one commit."""
+    from chipwatch.validate import validate_and_publish_batches
 
     t0 = time.perf_counter()
-    outcome = validate_and_publish(warehouse, tables, run_id=run_id, batch=batch)
+    outcome = validate_and_publish_batches(warehouse, batches, run_id=run_id)
     return {
-        "batch": batch,
+        "batch": outcome.published.batch,
         "rows": dict(outcome.published.rows),
         "version": outcome.published.version,
         "validate_seconds": outcome.validate_seconds,

@@ -7,6 +7,7 @@ fetched into the git cache (an update is cheap) and its history read from there.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -14,6 +15,15 @@ from typing import Iterable, Sequence
 from chipwatch.errors import ChipwatchError
 from chipwatch.model import RepoRef
 from chipwatch.plan import Resolution, as_of_timestamp, can_use_head
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a resolve task hands back: the resolutions and the seconds they took (a
+    run's ``resolve`` stage)."""
+
+    resolutions: list[Resolution]
+    seconds: float
 
 
 def _error(exc: BaseException) -> tuple[str, str]:

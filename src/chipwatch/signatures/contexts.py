@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from importlib import resources
 
 import re2
-import yaml
 
 from chipwatch import yamlio
 from chipwatch.errors import RuleError

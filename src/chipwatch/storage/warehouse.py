@@ -144,29 +144,45 @@ class Warehouse:
         ``replace: table`` (trends) the whole table is replaced. Other runs' files are
         untouched, so a nightly run adds without rewriting history.
         """
+        return self.publish_batches({batch: tables}, run_id=run_id)
+
+    def publish_batches(self, batches: Mapping[str, Mapping[str, pa.Table]], *, run_id: str) -> PublishResult:
+        """Publish the tables of several batches of one run in one commit, each batch
+        replacing its own earlier files as :meth:`publish` does (a run's last checkpoint
+        and its own rows go out together: one commit, one validation)."""
         if not run_id:
             raise WarehouseError("publish needs a run id", subject="warehouse")
+        if not batches:
+            raise WarehouseError("publish needs at least one batch", subject="warehouse")
         t0 = time.perf_counter()
-        conformed = {name: _conform(contract(name), tbl) for name, tbl in tables.items()}
+        conformed = {batch: {name: _conform(contract(name), tbl) for name, tbl in tables.items()}
+                     for batch, tables in batches.items()}
         base = self.manifest()
         publish_id = uuid.uuid4().hex[:12]
         staging_root = self.loc.path(STAGING, publish_id)
-        staged = self._stage(conformed, run_id=run_id, batch=batch, publish_id=publish_id)
+        staged = [entry for batch, tables in conformed.items()
+                  for entry in self._stage(tables, run_id=run_id, batch=batch, publish_id=publish_id)]
         t_staged = time.perf_counter()
         for src, entry in staged:
             self.loc.fs.mv(src, self.loc.path(entry.path))
-        replaced = [f for f in base.files if self._replaces(f, conformed, run_id, batch)]
+        replaced = [f for f in base.files
+                    if any(self._replaces(f, tables, run_id, batch) for batch, tables in conformed.items())]
         replaced_paths = {f.path for f in replaced}
         kept = [f for f in base.files if f.path not in replaced_paths]
         new = M.commit(self.loc, base, kept + [e for _, e in staged])
         t_committed = time.perf_counter()
-        self._cleanup(new, replaced, list(conformed), staging_root)
+        names = sorted({name for tables in conformed.values() for name in tables})
+        self._cleanup(new, replaced, names, staging_root)
         t_done = time.perf_counter()
+        rows: dict[str, int] = {}
+        for tables in conformed.values():
+            for name, tbl in tables.items():
+                rows[name] = rows.get(name, 0) + tbl.num_rows
         return PublishResult(
             version=new.version,
             run_id=run_id,
-            batch=batch,
-            rows={name: tbl.num_rows for name, tbl in conformed.items()},
+            batch="+".join(batches),
+            rows=rows,
             files=[e.path for _, e in staged],
             replaced_files=len(replaced),
             seconds=t_done - t0,

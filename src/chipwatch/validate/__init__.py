@@ -7,16 +7,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-__all__ = ["PublishOutcome", "TableValidation", "suite_for", "validate_and_publish", "validate_table", "validate_tables"]
+__all__ = ["PublishOutcome", "TableValidation", "suite_for", "validate_and_publish", "validate_and_publish_batches", "validate_table", "validate_tables"]
 
 if TYPE_CHECKING:  # pragma: no cover
-    from chipwatch.validate.publish import PublishOutcome, validate_and_publish
+    from chipwatch.validate.publish import PublishOutcome, validate_and_publish, validate_and_publish_batches
     from chipwatch.validate.runner import TableValidation, validate_table, validate_tables
     from chipwatch.validate.spec import suite_for
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("PublishOutcome", "validate_and_publish"):
+    if name in ("PublishOutcome", "validate_and_publish", "validate_and_publish_batches"):
         from chipwatch.validate import publish as mod
     elif name in ("TableValidation", "validate_table", "validate_tables"):
         from chipwatch.validate import runner as mod

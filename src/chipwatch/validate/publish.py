@@ -58,15 +58,34 @@ def validate_and_publish(
     publish only the runs row marked failed (when ``record_failed_run`` and the batch has
     a valid runs row), and raise ``ValidationFailed`` naming the tables and quarantine.
     """
+    return validate_and_publish_batches(warehouse, {batch: tables}, run_id=run_id, chip_ids=chip_ids, now=now,
+                                        record_failed_run=record_failed_run)
+
+
+def validate_and_publish_batches(
+    warehouse: Warehouse,
+    batches: Mapping[str, Mapping[str, pa.Table]],
+    *,
+    run_id: str,
+    chip_ids: Collection[str] | None = None,
+    now: datetime | None = None,
+    record_failed_run: bool = True,
+) -> PublishOutcome:
+    """:func:`validate_and_publish` for several batches of one run in one commit: each
+    table is validated once, over the rows of every batch (a suite's cost is mostly
+    fixed, and keys must be unique across the run's batches anyway); all are published,
+    or all quarantined."""
     t0 = time.perf_counter()
+    tables = _union(batches)
     validations = validate_tables(tables, chip_ids=chip_ids, now=now)
     seconds = time.perf_counter() - t0
     failed = {name: v for name, v in validations.items() if not v.success}
     if not failed:
-        return PublishOutcome(warehouse.publish(tables, run_id=run_id, batch=batch), validations, seconds)
+        return PublishOutcome(warehouse.publish_batches(batches, run_id=run_id), validations, seconds)
     where = warehouse.quarantine(run_id, tables, {name: v.to_json() for name, v in validations.items()})
     messages = [f for v in failed.values() for f in v.failures]
     if record_failed_run and "runs" in tables and "runs" not in failed and tables["runs"].num_rows:
+        batch = next(b for b, t in batches.items() if "runs" in t)
         warehouse.publish({"runs": _failed_runs_table(tables["runs"], messages, where)}, run_id=run_id, batch=batch)
     shown = "; ".join(messages[:5]) + (f"; … {len(messages) - 5} more" if len(messages) > 5 else "")
     raise ValidationFailed(
@@ -74,3 +93,12 @@ def validate_and_publish(
         f"Batch quarantined at {warehouse.url.rstrip('/')}/{where}; nothing was published.",
         subject=f"run {run_id}",
     )
+
+
+def _union(batches: Mapping[str, Mapping[str, pa.Table]]) -> dict[str, pa.Table]:
+    """Each table's rows over all batches."""
+    parts: dict[str, list[pa.Table]] = {}
+    for tables in batches.values():
+        for name, tbl in tables.items():
+            parts.setdefault(name, []).append(tbl)
+    return {name: ts[0] if len(ts) == 1 else pa.concat_tables(ts, promote_options="default") for name, ts in parts.items()}

@@ -111,14 +111,25 @@ def _null_columns(frame: str, df, required: tuple[str, ...]) -> list[str]:
             for col, n in counts.items() if n]
 
 
+def _validate(definition, df, result_format: str) -> dict[str, Any]:
+    """The suite of ``definition`` run on ``df``. GX's own Validator, as
+    ``ValidationDefinition.run`` uses it, without what ``run`` adds for a data context
+    that keeps results (a freshness check of the stores and a stored copy of every
+    result): a fifth of the time of a small frame, and our results go to the quarantine."""
+    from great_expectations.validator.v1_validator import Validator
+
+    validator = Validator(batch_definition=definition.batch_definition,
+                          batch_parameters={"dataframe": df}, result_format=result_format)
+    return validator.validate_expectation_suite(definition.suite)
+
+
 def _run_frame(spec: FrameSpec, df) -> tuple[bool, dict[str, Any], list[str]]:
     """Pass/fail first (BOOLEAN_ONLY costs ~60 % of SUMMARY); a failing frame is run again
     with SUMMARY for the unexpected values that the quarantine and the message show."""
     definition = _definition(spec)
-    result = definition.run(batch_parameters={"dataframe": df}, result_format="BOOLEAN_ONLY").to_json_dict()
-    if result.get("success"):
-        return True, result, []
-    result = definition.run(batch_parameters={"dataframe": df}, result_format="SUMMARY").to_json_dict()
+    if _validate(definition, df, "BOOLEAN_ONLY").success:
+        return True, {"success": True, "result_format": "BOOLEAN_ONLY"}, []
+    result = _validate(definition, df, "SUMMARY").to_json_dict()
     failed = []
     for r in result.get("results", []):
         if r.get("success"):

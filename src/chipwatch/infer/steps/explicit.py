@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from chipwatch.catalog import Catalog, Chip, classify
+from chipwatch.catalog import Catalog, Chip
 from chipwatch.infer.candidates import Candidates, all_ids, step
 from chipwatch.infer.evidence import Evidence, cite
 from chipwatch.model import ExplicitChip, Finding, Step
@@ -34,7 +34,7 @@ def chip_status(chips: tuple[Chip, ...], catalog: Catalog) -> dict[str, str]:
     """Per rule, the variants' common status, or ``mixed`` when they differ."""
     out = {}
     for rule in catalog.export_rules:
-        statuses = {classify(c, rule).status for c in chips}
+        statuses = {catalog.export_status(c.id, rule.id).status for c in chips}
         out[rule.id] = statuses.pop() if len(statuses) == 1 else "mixed"
     return out
 
