@@ -145,8 +145,10 @@ def _work(settings: Settings, ctx: RunContext, planned: P.Plan, unresolved: list
         expected = len(planned.units) + len(unresolved) * len(as_ofs)
         size = settings.batch_size or P.auto_batch_size(expected, _workers(runner, settings))
         jobs = _Completions()
-        chunks = _chunks(unresolved, settings.batch_size or P.MIN_BATCH)
-        for chunk in chunks:  # first: the scans they lead to queue behind the known ones
+        # Repositories to resolve go in chunks of the batch size too (a task costs ~0.13 s
+        # of CPU of its own, see plan.py), first: the scans they lead to queue behind.
+        chunks = _chunks(unresolved, size)
+        for chunk in chunks:
             jobs.add(runner.submit(TP.resolve, {"repos": Parcel(chunk), "as_ofs": as_ofs, "git_cache": git_cache}), None)
         todo, done, resolving = 0, 0, len(chunks)
 
