@@ -126,3 +126,66 @@ def test_a_repository_dropped_without_close_ends_its_reader(built):
     del repo
     gc.collect()
     assert _children(subprocess.os.getpid(), git_dir) == []
+
+
+def _rev_list(path, tip, *extra):
+    out = git(path, "rev-list", "--topo-order", *extra, tip)
+    return out.split() if out else []
+
+
+@pytest.fixture()
+def merges(tmp_path):
+    """Branches merged back and forth: a criss-cross, an octopus, a side branch whose
+    commits are dated before the main line's, and the same parent named twice."""
+    b = GitRepoBuilder(tmp_path / "merges")
+    b.commit({"a": "0"}, date="2023-01-01")
+    for name in ("x", "y", "z"):
+        git(b.path, "branch", name)
+    for i, name in enumerate(("x", "y", "z")):
+        git(b.path, "checkout", "-q", name)
+        b.commit({name: "1"}, date=f"2022-0{i + 1}-01")  # older than the root: dates are not the order
+        b.commit({name: "2"}, date=f"2023-0{i + 2}-01")
+    git(b.path, "checkout", "-q", "main")
+    b.commit({"a": "1"}, date="2023-05-01")
+    env = {"GIT_AUTHOR_DATE": "2023-06-01T12:00:00+00:00", "GIT_COMMITTER_DATE": "2023-06-01T12:00:00+00:00"}
+    git(b.path, "merge", "-q", "--no-ff", "-m", "octopus", "x", "y", "z", env=env)
+    git(b.path, "checkout", "-q", "x")
+    git(b.path, "merge", "-q", "--no-ff", "-m", "criss", "main", env=env)
+    git(b.path, "checkout", "-q", "main")
+    b.commit({"a": "2"}, date="2023-07-01")
+    git(b.path, "merge", "-q", "--no-ff", "-m", "cross", "x", env=env)
+    head = b.head()
+    tree = git(b.path, "rev-parse", "HEAD^{tree}")
+    twice = git(b.path, "commit-tree", tree, "-p", head, "-p", head, "-m", "same parent twice", env=env)
+    git(b.path, "update-ref", "refs/heads/main", twice)
+    return b
+
+
+def test_small_histories_are_walked_in_gits_topo_order(merges, monkeypatch):
+    b = merges
+    tips = git(b.path, "rev-list", "--all").split()
+    with GitRepo(b.path) as repo:
+        # no rev-list process: every commit's history comes through the one reader
+        real_run = subprocess.run
+        monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail(f"git started: {a[0]}"))
+        walked = {tip: [c.sha for c in repo.commits(tip)] for tip in tips}
+        limited = [c.sha for c in repo.commits(tips[0], limit=4)]
+        monkeypatch.setattr(subprocess, "run", real_run)
+        for tip in tips:
+            assert walked[tip] == _rev_list(b.path, tip), tip
+        assert limited == _rev_list(b.path, tips[0], "--max-count=4")
+        # the same CommitInfo as rev-list gives
+        assert repo.commits(tips[0]) == repo.commits(tips[0], before=2**40)
+
+
+def test_long_or_rewritten_histories_are_left_to_rev_list(merges):
+    b = merges
+    head = b.head()
+    with GitRepo(b.path) as repo:
+        assert repo._walk_commits(head, 3) is None  # longer than the cap
+        assert [c.sha for c in repo._walk_commits(head, 100)] == _rev_list(b.path, head)
+        # grafts (and a shallow file) change the parents git sees, not the objects
+        (repo.git_dir / "info").mkdir(exist_ok=True)
+        (repo.git_dir / "info" / "grafts").write_text(f"{head}\n")  # head without parents
+        assert repo._walk_commits(head, 100) is None
+        assert [c.sha for c in repo.commits(head)] == [head] == _rev_list(b.path, head)
