@@ -8,7 +8,9 @@ the speed-up, the orchestration overhead (wall time not spent in discovery, fetc
 infer, rows, validation, publishing or trends, from the run's own stage timings), the
 CPU seconds of the flow's process, the Prefect server and the workers (with their git
 processes), and the peak memory of each Dask worker. One Prefect API server for the
-whole benchmark.
+whole benchmark. Before each round, the machine's own scaling: what two processes of a
+pure-Python loop get against one (a shared host gives well under 2), the ceiling of the
+crawl's speed-up at that moment.
 """
 from __future__ import annotations
 
@@ -23,6 +25,16 @@ from pathlib import Path
 
 
 def peak_rss_mib() -> float:
+    """This process's peak resident memory. On Linux VmHWM, which belongs to the address
+    space: getrusage's ru_maxrss survives execve, so a spawned worker would report its
+    parent's size at fork when that was larger (a bench process that grew round by round)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -46,6 +58,28 @@ def cpu_seconds() -> dict[str, float]:
             out["workers"] += t.user + t.system
             out["workers' git"] += t.children_user + t.children_system
     return out
+
+
+def _spin(n: int = 3_000_000) -> float:
+    t = time.perf_counter()
+    x = 0
+    for i in range(n):
+        x += i * i % 7
+    return time.perf_counter() - t
+
+
+def machine_scaling(workers: int) -> float:
+    """How many times one process's throughput ``workers`` processes get from this
+    machine right now, on a pure-Python loop (no I/O, no shared state): the ceiling of
+    any crawl's speed-up. A shared or throttled host gives less than ``workers``; seen
+    here: 2.0 one hour, 1.4 the next."""
+    import multiprocessing
+
+    alone = min(_spin() for _ in range(2))
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.map(_spin, [100_000] * workers)  # started, imported
+        together = max(pool.map(_spin, [3_000_000] * workers))
+    return round(workers * alone / together, 2)
 
 
 def one(repos: int, workers: int, root: Path) -> dict:
@@ -148,7 +182,10 @@ def main() -> None:
     with prefect_api():
         print(f"Prefect API ready in {time.perf_counter() - t:.1f} s", flush=True)
         warm_up(base / "warm-up")
+        ceilings = []
         for i in range(args.repeat):
+            ceilings.append(machine_scaling(max(args.workers)))
+            print(f"machine: {max(args.workers)} processes get {ceilings[-1]}x one process's throughput", flush=True)
             for w in args.workers:
                 r = one(args.repos, w, base / f"w{w}-{i}")
                 results.append(r)
@@ -160,7 +197,8 @@ def main() -> None:
               f"second crawl {r['second_pct_of_first']} % of it")
     if len(best) >= 2:
         (w0, r0), (w1, r1) = list(best.items())[:2]
-        print(f"speed-up {w1} vs {w0} workers (best of {args.repeat}): {r0['first_wall_s'] / r1['first_wall_s']:.2f}x")
+        print(f"speed-up {w1} vs {w0} workers (best of {args.repeat}): {r0['first_wall_s'] / r1['first_wall_s']:.2f}x; "
+              f"the machine's own {max(args.workers)}-process scaling meanwhile: {min(ceilings)}-{max(ceilings)}x")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
 
