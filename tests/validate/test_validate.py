@@ -119,3 +119,15 @@ def test_every_required_column_with_nulls_is_named_once():
     nulls = sorted(f for f in failures if "not_be_null" in f)
     assert nulls == ["evidence: expect_column_values_to_not_be_null on path: 2 null value(s)",
                      "evidence: expect_column_values_to_not_be_null on rule_id: 1 null value(s)"], failures
+
+
+def test_great_expectations_is_quiet_on_the_console():
+    """GX logs its ephemeral docs folder at INFO, from a logger it sets to INFO itself;
+    a crawl's console shows the summary, not that (a fresh process: GX imported anew)."""
+    import subprocess
+    import sys
+
+    code = ("import logging; logging.basicConfig(level=logging.INFO)\n"
+            "from chipwatch.validate.runner import _gx; _gx()\n")
+    err = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120).stderr
+    assert "Traceback" not in err and "ephemeral docs site" not in err, err[-2000:]

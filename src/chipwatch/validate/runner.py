@@ -60,6 +60,9 @@ def _gx():
             import great_expectations.expectations as gxe
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
+            # ...and that module sets its own logger to INFO when imported.
+            logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
+
             ctx = gx.get_context(mode="ephemeral")
             ctx.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
             _state.update(gx=gx, gxe=gxe, ctx=ctx, source=ctx.data_sources.add_pandas("chipwatch"), n=0)
