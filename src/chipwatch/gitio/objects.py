@@ -494,7 +494,18 @@ def _end(proc: subprocess.Popen[bytes]) -> None:
         except OSError:
             pass
     if proc.poll() is None:
-        _reaper().put(proc)
+        try:
+            _reaper().put(proc)
+        except RuntimeError:  # no new thread at interpreter shutdown (weakref.finalize): wait here
+            _wait(proc)
+
+
+def _wait(proc: subprocess.Popen[bytes]) -> None:
+    try:
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 @functools.cache
@@ -504,12 +515,7 @@ def _reaper() -> "queue.SimpleQueue[subprocess.Popen[bytes]]":
 
     def reap() -> None:
         while True:
-            proc = ended.get()
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            _wait(ended.get())
 
     threading.Thread(target=reap, name="git-reaper", daemon=True).start()
     return ended
