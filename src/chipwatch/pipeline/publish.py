@@ -94,12 +94,9 @@ def drop_done(resolutions: Iterable[Resolution], done_by_run: frozenset[tuple]) 
 
 
 def concat_results(results: Sequence[BatchResult]) -> dict[str, pa.Table]:
-    names = sorted({n for r in results for n in r.tables})
-    out = {}
-    for n in names:
-        parts = [r.tables[n] for r in results if n in r.tables]
-        out[n] = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-    return out
+    from chipwatch.tables.arrow import concat_by_name
+
+    return concat_by_name(r.tables for r in results)
 
 
 def checkpoint_id(results: Sequence[BatchResult]) -> str:

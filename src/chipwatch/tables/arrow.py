@@ -54,3 +54,13 @@ def nullable_schema(schema: pa.Schema) -> pa.Schema:
 def empty(table: str | Contract) -> pa.Table:
     c = table if isinstance(table, Contract) else contract(table)
     return c.arrow_schema().empty_table()
+
+
+def concat_by_name(parts: Iterable[Mapping[str, pa.Table]]) -> dict[str, pa.Table]:
+    """Each table's rows over several batches of tables (name → table), in batch order."""
+    grouped: dict[str, list[pa.Table]] = {}
+    for tables in parts:
+        for name, tbl in tables.items():
+            grouped.setdefault(name, []).append(tbl)
+    return {name: ts[0] if len(ts) == 1 else pa.concat_tables(ts, promote_options="default")
+            for name, ts in sorted(grouped.items())}

@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from chipwatch.errors import ValidationFailed
 from chipwatch.storage.warehouse import PublishResult, Warehouse
-from chipwatch.tables.arrow import to_arrow
+from chipwatch.tables.arrow import concat_by_name, to_arrow
 from chipwatch.validate.runner import TableValidation, validate_tables
 
 
@@ -76,7 +76,7 @@ def validate_and_publish_batches(
     fixed, and keys must be unique across the run's batches anyway); all are published,
     or all quarantined."""
     t0 = time.perf_counter()
-    tables = _union(batches)
+    tables = concat_by_name(batches.values())
     validations = validate_tables(tables, chip_ids=chip_ids, now=now)
     seconds = time.perf_counter() - t0
     failed = {name: v for name, v in validations.items() if not v.success}
@@ -94,11 +94,3 @@ def validate_and_publish_batches(
         subject=f"run {run_id}",
     )
 
-
-def _union(batches: Mapping[str, Mapping[str, pa.Table]]) -> dict[str, pa.Table]:
-    """Each table's rows over all batches."""
-    parts: dict[str, list[pa.Table]] = {}
-    for tables in batches.values():
-        for name, tbl in tables.items():
-            parts.setdefault(name, []).append(tbl)
-    return {name: ts[0] if len(ts) == 1 else pa.concat_tables(ts, promote_options="default") for name, ts in parts.items()}

@@ -114,7 +114,7 @@ def _null_columns(frame: str, df, required: tuple[str, ...]) -> list[str]:
             for col, n in counts.items() if n]
 
 
-def _validate(definition, df, result_format: str) -> dict[str, Any]:
+def _validate(definition, df, result_format: str) -> Any:
     """The suite of ``definition`` run on ``df``. GX's own Validator, as
     ``ValidationDefinition.run`` uses it, without what ``run`` adds for a data context
     that keeps results (a freshness check of the stores and a stored copy of every
