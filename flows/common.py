@@ -65,12 +65,11 @@ class _Checkpoints:
             self.flush()
 
     def take(self) -> dict[str, dict]:
-        """The buffered results as one more checkpoint batch (empty when none), counted
-        as published: the caller publishes it."""
+        """The buffered results as one checkpoint batch (empty when none), for the caller
+        to publish."""
         if not self.buffer:
             return {}
         batch = {PUB.checkpoint_id(self.buffer): PUB.concat_results(self.buffer)}
-        self.totals.checkpoints += 1
         self.buffer, self.last = [], time.monotonic()
         return batch
 
@@ -81,12 +80,16 @@ class _Checkpoints:
     def flush(self) -> None:
         batch = self.take()
         if batch:
-            try:
-                out = TPUB.publish(self.settings.warehouse, quote(batch), self.ctx.run_id)
-            except ValidationFailed:
-                self.totals.checkpoints -= 1
-                raise
+            out = TPUB.publish(self.settings.warehouse, quote(batch), self.ctx.run_id)
+            self.totals.checkpoints += 1
             self.totals.time({"publish": out["seconds"] - out["validate_seconds"], "validate": out["validate_seconds"]})
+
+
+def _plan(resolutions: list, published: PUB.Published, ctx: RunContext) -> P.Plan:
+    """The units of ``resolutions`` not yet published: by this run (a resumed run), or
+    by any run for the same commit, rule set and catalog."""
+    return P.plan(PUB.drop_done(resolutions, published.done_by_run), published.settled,
+                  ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
 
 
 def _workers(runner, settings: Settings) -> int:
@@ -171,8 +174,7 @@ def _work(settings: Settings, ctx: RunContext, planned: P.Plan, unresolved: list
                 resolving -= 1
                 resolutions.extend(result.resolutions)
                 totals.time({"resolve": result.seconds})
-                plan = P.plan(PUB.drop_done(result.resolutions, published.done_by_run), published.settled,
-                              ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
+                plan = _plan(result.resolutions, published, ctx)
                 totals.reused += len(plan.reused)
                 failures.extend(plan.failures)
                 waiting.extend(plan.units)
@@ -231,15 +233,13 @@ def run_snapshots(
     slow = [r for r in slow if r not in known]
     totals.reused += len(known) * len(as_of_list)
     resolved = [P.Resolution(r, d, r.head_commit) for r in quick for d in as_of_list]
-    pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.settled,
-                 ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
+    pre = _plan(resolved, published, ctx)
     if slow and not pre.units and len(slow) * len(as_of_list) <= SMALL_RESOLVE:
         # only a few repositories without a known head (new, broken), and nothing else
         # to do: resolve them here rather than start a cluster for them
         resolved += TP.resolve(Parcel(slow), as_of_list, str(settings.git_cache)).resolutions
         slow = []
-        pre = P.plan(PUB.drop_done(resolved, published.done_by_run), published.settled,
-                     ruleset_hash=ctx.ruleset_hash, catalog_hash=ctx.catalog_hash)
+        pre = _plan(resolved, published, ctx)
     log.info("plan: %s%s", pre.summary(), f"; {len(slow)} repositories to resolve" if slow else "")
     totals.reused += len(pre.reused)
     totals.time({"discover": time.perf_counter() - t0})
@@ -268,6 +268,7 @@ def run_snapshots(
     failed = failure_tables(failures, ctx)
     totals.add_batch(failed)
     last = checkpoints.take()
+    totals.checkpoints += len(last)
     tables = PUB.run_tables(
         ctx, kind=kind, status=status, parameters=parameters, repos=found.repos,
         discovery_failures=found.failures, resolution_failures=[r for r in resolutions if r.error_kind],

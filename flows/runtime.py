@@ -67,7 +67,7 @@ def _plain_http_cafile() -> str:
 
     Prefect builds a TLS context for every API client, loading the whole certifi bundle
     (about 20 ms of CPU), and a task run on a Dask worker builds two clients: 40 ms per
-    task, a third of a small task's cost. The server this module starts speaks plain HTTP
+    task, nearly half of what a task costs its worker (bench/bench_task_overhead.py). The server this module starts speaks plain HTTP
     on loopback, where the context is never used; a one-certificate bundle makes it
     cost half a millisecond. (Exported before the cluster starts, so workers inherit it.)"""
     import certifi

@@ -233,14 +233,12 @@ class GitRepo:
         while frontier:
             if len(found) + len(frontier) > cap:
                 return None
-            ahead: list[str] = []
+            ahead: dict[str, None] = {}  # the next round, in order, once each
             for sha, typ, _size, data in self._batch("contents", frontier):
                 if typ != "commit" or data is None:
                     return None
                 info = found[sha] = parse_commit(sha, data, subject=str(self.path))
-                for p in info.parents:
-                    if p not in found and p not in ahead and p not in frontier:
-                        ahead.append(p)
+                ahead.update(dict.fromkeys(info.parents))
             frontier = [p for p in ahead if p not in found]
         return topo_order(tip, found)
 
@@ -296,8 +294,9 @@ class GitRepo:
                  names: list[str]) -> Iterator[tuple[str, str, int, bytes | None]]:
         stdin, out = proc.stdin, proc.stdout
         assert stdin is not None and out is not None
-        # With --buffer, git runs the queued commands at "flush": the requests are
-        # written by a thread while the answers are read, so no side waits on a full pipe.
+        # With --buffer, git runs the queued commands at "flush" and answers nothing
+        # before: requests that fit the pipe are written first; more are written by a
+        # thread while the answers are read, so no side waits on a full pipe.
         payload = b"".join(f"{command} {n}\n".encode() for n in names) + b"flush\n"
 
         def feed() -> None:
@@ -309,7 +308,7 @@ class GitRepo:
 
         writer = None
         if len(payload) <= _INLINE_REQUESTS:
-            feed()  # fits the pipe, and git answers nothing before "flush": no thread needed
+            feed()
         else:
             writer = threading.Thread(target=feed, daemon=True)
             writer.start()
