@@ -55,13 +55,15 @@ class _Checkpoints:
     def __init__(self, settings: Settings, ctx: RunContext, totals: PUB.RunTotals):
         self.settings, self.ctx, self.totals = settings, ctx, totals
         self.buffer: list[BatchResult] = []
+        self.snapshots = 0  # in the buffer
         self.last = time.monotonic()
 
     def add(self, result: BatchResult) -> None:
         self.buffer.append(result)
+        self.snapshots += result.counts.get("snapshots", 0)
         self.totals.add_batch(result)
-        snapshots = sum(r.counts.get("snapshots", 0) for r in self.buffer)
-        if snapshots >= self.settings.checkpoint_snapshots or time.monotonic() - self.last >= self.settings.checkpoint_seconds:
+        if (self.snapshots >= self.settings.checkpoint_snapshots
+                or time.monotonic() - self.last >= self.settings.checkpoint_seconds):
             self.flush()
 
     def take(self) -> dict[str, dict]:
@@ -70,12 +72,12 @@ class _Checkpoints:
         if not self.buffer:
             return {}
         batch = {PUB.checkpoint_id(self.buffer): PUB.concat_results(self.buffer)}
-        self.buffer, self.last = [], time.monotonic()
+        self.drop()
         return batch
 
     def drop(self) -> None:
-        """Forget the buffer (its publication failed validation and was quarantined)."""
-        self.buffer = []
+        """Empty the buffer (taken, or its publication failed validation and was quarantined)."""
+        self.buffer, self.snapshots, self.last = [], 0, time.monotonic()
 
     def flush(self) -> None:
         batch = self.take()
