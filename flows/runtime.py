@@ -80,12 +80,17 @@ def _plain_http_cafile() -> str:
     return str(path)
 
 
-def _flush_logs() -> None:
-    """Send buffered run logs while the server still listens."""
-    try:
-        from prefect.logging.handlers import APILogHandler
+def _flush_logs(timeout: float = 5.0) -> None:
+    """Send buffered run logs while the server still listens.
 
-        APILogHandler.flush()
+    The log worker sends in batches every few seconds; whatever it still holds when the
+    server stops is sent at interpreter exit to a closed port, with the client's
+    retries and backoff: `chipwatch crawl --verbose` then took 85 s to exit after its
+    summary, ending on "Error logging to API". Draining here sends them now."""
+    try:
+        from prefect.logging.handlers import APILogWorker
+
+        APILogWorker.drain_all(timeout=timeout)
     except Exception:  # logs are best effort; the run's result does not depend on them
         pass
 
