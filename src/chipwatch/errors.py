@@ -65,6 +65,12 @@ class ConfigError(ChipwatchError):
     kind = "config"
 
 
+class ServiceError(ChipwatchError):
+    """A service the run depends on (its own Prefect API server) did not start."""
+
+    kind = "service"
+
+
 class WarehouseError(ChipwatchError):
     kind = "warehouse"
 

@@ -11,32 +11,67 @@ from tests.flows.conftest import PREFECT_HOME
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# The port chosen for the server is taken by someone else before the server binds it
+# (simulated: _free_port hands out a port this process listens on, once).
 CHILD = textwrap.dedent("""
+    import os, socket
+    import flows.runtime as R
     from flows.runtime import prefect_api
-    from prefect import flow, get_run_logger
 
-    @flow
-    def chatty():
-        for i in range(20):
-            get_run_logger().info("line %d", i)
+    taken = socket.socket(); taken.bind(("127.0.0.1", 0)); taken.listen()
+    ports = [taken.getsockname()[1]]
+    real_free_port = R._free_port
+    R._free_port = lambda: ports.pop() if ports else real_free_port()
+    seen = {}
 
-    with prefect_api():
+    def while_starting():
+        seen["url"] = os.environ.get("PREFECT_API_URL")
+        from prefect import flow, get_run_logger  # what a run imports, before the server answers
+        seen["flow"], seen["logger"] = flow, get_run_logger
+
+    with prefect_api(while_starting=while_starting) as url:
+        @seen["flow"]
+        def chatty():
+            for i in range(20):
+                seen["logger"]().info("line %d", i)
+
         chatty()
-    print("done", flush=True)
+    print("taken", taken.getsockname()[1], "hook saw", seen["url"], "served", url, flush=True)
 """)
 
 
-def test_run_logs_are_sent_before_the_server_stops(tmp_path):
-    """Logs still queued when the run's own server stopped were sent at interpreter exit
-    to a closed port, retried with backoff: `chipwatch crawl --verbose` took 85 s to exit
-    after its summary, printing "Error logging to API"."""
+def _env(**extra: str) -> dict[str, str]:
     PREFECT_HOME.mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}
-    env.update(PREFECT_HOME=str(PREFECT_HOME), PREFECT_LOGGING_LEVEL="INFO", PYTHONPATH=str(ROOT))
-    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path, env=env, capture_output=True,
-                          text=True, timeout=60)
+    env.update(PREFECT_HOME=str(PREFECT_HOME), PYTHONPATH=str(ROOT), **extra)
+    return env
+
+
+def test_the_runs_own_server_starts_while_the_run_imports_and_sends_every_log(tmp_path):
+    """A port taken between its choice and the server's bind: the server starts on
+    another. The run's imports happen while it starts, with its URL already exported.
+    Logs still queued when the server stopped used to be sent at interpreter exit to a
+    closed port, with retries: `chipwatch crawl --verbose` took 85 s to exit after its
+    summary, printing "Error logging to API"."""
+    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path, env=_env(PREFECT_LOGGING_LEVEL="INFO"),
+                          capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "done"
+    _, taken, _, _, seen, _, served = proc.stdout.split()
+    # the hook ran with the URL exported: the first port's, given up since
+    assert seen == f"http://127.0.0.1:{taken}/api"
+    assert served.startswith("http://127.0.0.1:") and served.endswith("/api") and served != seen
     assert "line 19" in proc.stderr  # the run did log
     assert "Error logging to API" not in proc.stderr
     assert "connection attempts failed" not in proc.stderr.lower()
+
+
+def test_a_server_that_cannot_start_is_one_clear_line(tmp_path):
+    env = _env(PREFECT_API_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{tmp_path}/no/such/dir/prefect.db",
+               CHIPWATCH_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.run([sys.executable, "-m", "chipwatch.cli", "crawl", "--warehouse", str(tmp_path / "wh")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr.strip().splitlines()[-1] == (
+        "chipwatch crawl: error: prefect: the run's Prefect API server exited with status 3 while starting "
+        "(its messages are above)")
+    assert not (tmp_path / "wh").exists()

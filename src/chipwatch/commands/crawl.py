@@ -98,6 +98,20 @@ def check_sources(args: argparse.Namespace) -> None:
     make_sources(args.sources, args.watch)
 
 
+def prepare_run() -> None:
+    """What every run pays once per process before its work: the flows' imports (Prefect's
+    engine, the pipeline) and Great Expectations with the tables' suites, which even a
+    run with nothing new needs for its repos and runs rows. Done while the run's own
+    Prefect server starts (seconds of each, side by side on two cores); in this thread,
+    since concurrent imports of intertwined packages can deadlock."""
+    import flows.backfill  # noqa: F401 - imported for its cost, paid here
+    import flows.crawl  # noqa: F401
+    from chipwatch.tables import load_contracts
+    from chipwatch.validate.runner import build_suites
+
+    build_suites(list(load_contracts()))
+
+
 def run_flow(args: argparse.Namespace, call: Callable[[], dict]) -> int:
     """Run a flow under this run's Prefect API with a progress bar; print the summary."""
     from chipwatch.settings import apply_prefect_defaults
@@ -111,7 +125,7 @@ def run_flow(args: argparse.Namespace, call: Callable[[], dict]) -> int:
     from flows.runtime import prefect_api
 
     bar = _Bar(enabled=not args.json and sys.stderr.isatty() or os.environ.get("CHIPWATCH_PROGRESS") == "1")
-    with prefect_api(), bar:
+    with prefect_api(while_starting=prepare_run), bar:
         unsubscribe = progress.subscribe(bar)
         try:
             summary = call()

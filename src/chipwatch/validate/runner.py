@@ -150,25 +150,26 @@ def _hour(now: datetime | None) -> datetime:
     return (now or datetime.now(timezone.utc)).replace(minute=0, second=0, microsecond=0)
 
 
+def build_suites(tables: Collection[str], *, chip_ids: Collection[str] | None = None) -> None:
+    """Import Great Expectations and build the suites of ``tables`` now: what a
+    process pays once (seconds) before its first validation. Failures are left for the
+    validation itself to report, with context."""
+    try:
+        sets = default_sets(chip_ids)
+        for table in tables:
+            for spec in suite_for(contract(table), sets, now=_hour(None)):
+                if spec.expectations:
+                    _definition(spec)
+    except Exception:  # noqa: BLE001 - the real validation raises it with context
+        pass
+
+
 def warm_up(tables: Collection[str], *, chip_ids: Collection[str] | None = None) -> threading.Thread:
-    """Import Great Expectations and build the suites of ``tables`` in a background
-    thread, started now and returned.
-
-    A process pays seconds for both on its first validation; a crawl starts this when
-    it hands work to its workers, so the cost overlaps their scanning instead of
-    delaying the first publish. Failures are left for the validation itself to report."""
-
-    def build() -> None:
-        try:
-            sets = default_sets(chip_ids)
-            for table in tables:
-                for spec in suite_for(contract(table), sets, now=_hour(None)):
-                    if spec.expectations:
-                        _definition(spec)
-        except Exception:  # noqa: BLE001 - the real validation raises it with context
-            pass
-
-    thread = threading.Thread(target=build, name="gx-warm-up", daemon=True)
+    """:func:`build_suites` in a background thread, started now and returned: a crawl
+    starts it when it hands work to its workers, so the cost overlaps their scanning
+    instead of delaying the first publish."""
+    thread = threading.Thread(target=build_suites, args=(tables,), kwargs={"chip_ids": chip_ids},
+                              name="gx-warm-up", daemon=True)
     thread.start()
     return thread
 
