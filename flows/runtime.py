@@ -108,7 +108,7 @@ class LoopbackServer:
         env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
                "PREFECT__SERVER_FINAL": "1"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "--app-dir", app_dir, "--factory",
+            [sys.executable, "-c", _LAUNCH, str(os.getpid()), "--app-dir", app_dir, "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
              "--log-level", "error", "--lifespan", "on"],
             env=env, stdin=subprocess.DEVNULL)
@@ -151,6 +151,24 @@ class LoopbackServer:
             process.kill()
             process.wait()
 
+
+#: uvicorn's command line, in a server that ends with the process that started it even
+#: when that one is killed outright (SIGKILL runs no clean-up: the server was orphaned).
+#: Linux's parent-death signal, set before uvicorn starts; elsewhere, plain uvicorn.
+#: The signal follows the *thread* that spawned the server: start it from a thread that
+#: lives as long as the run (the main thread, as the command line does).
+_LAUNCH = """
+import ctypes, os, runpy, signal, sys
+parent = int(sys.argv.pop(1))
+try:
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+except (OSError, AttributeError):
+    pass
+if os.getppid() != parent:
+    sys.exit(0)  # gone before the signal was set
+sys.argv[0] = "uvicorn"
+runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
+"""
 
 #: loopback requests never go through an HTTP(S)_PROXY of the environment
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -2,13 +2,15 @@
 
 Every command lives in ``chipwatch.commands.<name>``; this module finds them, parses the
 arguments, and turns library errors into one clear line on stderr and an exit code
-(1 for a chipwatch error, 2 for a usage error, 130 when interrupted).
+(1 for a chipwatch error, 2 for a usage error, 130 when interrupted, 143 when
+terminated by SIGTERM).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
 import pkgutil
+import signal
 import sys
 from types import ModuleType
 
@@ -52,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "_run", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    previous = _terminate_cleanly()
     try:
         return int(args._run(args) or 0)
     except ChipwatchError as exc:
@@ -60,8 +63,33 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"chipwatch {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print(f"chipwatch {args.command}: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except BrokenPipeError:
         return 0
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the main thread is, like KeyboardInterrupt for SIGINT."""
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
+def _terminate_cleanly():
+    """SIGTERM (a scheduler's timeout, `kill`) unwinds the command like Ctrl-C does, so
+    what it started is stopped on the way out (the run's Prefect server, its Dask
+    cluster): by default the process ends at once and leaves them running. Prefect's
+    flow engine, which handles SIGTERM during a flow, hands it back to this handler."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except ValueError:  # not the main thread: leave signals alone
+        return None
 
 
 if __name__ == "__main__":  # pragma: no cover

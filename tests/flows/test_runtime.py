@@ -75,3 +75,57 @@ def test_a_server_that_cannot_start_is_one_clear_line(tmp_path):
         "chipwatch crawl: error: prefect: the run's Prefect API server exited with status 3 while starting "
         "(its messages are above)")
     assert not (tmp_path / "wh").exists()
+
+
+def _crawl_until_its_flow_runs(tmp_path) -> tuple[subprocess.Popen, list]:
+    """`chipwatch crawl` in a process of its own, once its flow has begun; with the
+    processes it started (its Prefect server among them)."""
+    import psutil
+
+    env = _env(CHIPWATCH_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.Popen([sys.executable, "-m", "chipwatch.cli", "crawl", "--verbose",
+                             "--source", "sample:default?repos=60", "--warehouse", str(tmp_path / "wh")],
+                            cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if "Beginning flow run" in line:
+            break
+    else:
+        raise AssertionError("the crawl ended before its flow began:\n" + "".join(seen[-20:]))
+    children = psutil.Process(proc.pid).children(recursive=True)
+    assert any("uvicorn" in " ".join(c.cmdline()) for c in children)
+    return proc, children
+
+
+def _gone(processes: list, timeout: float) -> bool:
+    import psutil
+
+    _, alive = psutil.wait_procs(processes, timeout=timeout)
+    for p in alive:
+        p.kill()
+    return not alive
+
+
+def test_sigterm_stops_the_run_and_what_it_started(tmp_path):
+    import signal
+
+    proc, children = _crawl_until_its_flow_runs(tmp_path)
+    proc.send_signal(signal.SIGTERM)
+    try:  # an orphaned server would hold stderr open
+        _, rest = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        _gone(children, timeout=0)
+        proc.kill()
+        raise AssertionError("the crawl, or a process it started, outlived SIGTERM by 60 s") from None
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert rest.strip().splitlines()[-1] == "chipwatch crawl: terminated"
+    assert _gone(children, timeout=15)
+
+
+def test_a_killed_run_leaves_no_server_behind(tmp_path):
+    proc, children = _crawl_until_its_flow_runs(tmp_path)
+    proc.kill()
+    proc.wait(timeout=30)
+    proc.stderr.close()
+    assert _gone(children, timeout=15)
