@@ -24,9 +24,16 @@ def run(args: argparse.Namespace) -> int:
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.runtime import prefect_api
-    from flows.trends import trends
 
-    with prefect_api():
+    def prepare() -> None:  # while the run's Prefect server starts (see commands/crawl.py)
+        import flows.trends  # noqa: F401
+        from chipwatch.validate.runner import build_suites
+
+        build_suites(["trends"])
+
+    with prefect_api(while_starting=prepare):
+        from flows.trends import trends
+
         out = trends(warehouse=args.warehouse, run_id=args.run_id)
     if args.json:
         print(json.dumps(out, indent=1, default=str))
