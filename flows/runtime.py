@@ -236,6 +236,10 @@ def task_runner(settings: Settings):
             "threads_per_worker": settings.threads_per_worker,
             "processes": True,
             "dashboard_address": None,
+            # No dashboard, yet the scheduler still serves its health and metrics routes,
+            # by default on port 8787 of every interface (a warning when it is taken):
+            # loopback, on a free port.
+            "scheduler_kwargs": {"dashboard_address": "127.0.0.1:0"},
             "preload": [PRELOAD],
         }
     )

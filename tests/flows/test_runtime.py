@@ -82,7 +82,7 @@ def _crawl_until_its_flow_runs(tmp_path) -> tuple[subprocess.Popen, list]:
     processes it started (its Prefect server among them)."""
     import psutil
 
-    env = _env(CHIPWATCH_CACHE_DIR=str(tmp_path / "cache"))
+    env = _env(CHIPWATCH_CACHE_DIR=str(tmp_path / "cache"), PREFECT_LOGGING_LEVEL="INFO")
     proc = subprocess.Popen([sys.executable, "-m", "chipwatch.cli", "crawl", "--verbose",
                              "--source", "sample:default?repos=60", "--warehouse", str(tmp_path / "wh")],
                             cwd=tmp_path, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
