@@ -22,8 +22,8 @@ import sys
 import tempfile
 import time
 import urllib.request
-from pathlib import Path
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from chipwatch.errors import ServiceError
 from chipwatch.settings import Settings, apply_prefect_defaults
