@@ -32,10 +32,12 @@ def warm() -> None:
     import prefect_dask  # noqa: F401
     import tasks.process  # noqa: F401
     from chipwatch.catalog import load_catalog
+    from chipwatch.gitio.objects import libgit2
     from chipwatch.signatures import load_ruleset
 
     load_ruleset()
     load_catalog()
+    libgit2()  # pygit2, set up as git is run
 
 
 def dask_setup(worker=None) -> None:  # the hook Dask calls on a preload module

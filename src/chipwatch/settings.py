@@ -14,6 +14,7 @@ those libraries read when the flows (outside the library) import them.
 | ``CHIPWATCH_CHECKPOINT_SNAPSHOTS`` | snapshots per validated publish | 2000 |
 | ``CHIPWATCH_CHECKPOINT_SECONDS`` | at most this long between publishes | 60 |
 | ``CHIPWATCH_RETRY_FAILED_DAYS`` | a lasting failure is redone after this many days even if nothing changed (0: every run) | 7 |
+| ``CHIPWATCH_GIT_READER`` | ``git``: read every git object through git, never libgit2 | libgit2 where it reads as git does |
 | ``PREFECT_API_URL`` | an existing Prefect API | one server started per run |
 """
 from __future__ import annotations

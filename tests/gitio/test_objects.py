@@ -1,11 +1,25 @@
-"""GitRepo: one long-lived object reader per repository, read exactly like git reads."""
+"""GitRepo: objects read in process by libgit2, or by one long-lived git reader per
+repository, exactly as git reads them."""
 import subprocess
 
 import pytest
 
 from chipwatch.errors import GitError, NotARepository, UnknownRevision
-from chipwatch.gitio.objects import GitRepo
+from chipwatch.gitio.objects import READER_SETTING, GitRepo
 from tests.helpers.gitbuild import GitRepoBuilder, git
+
+
+@pytest.fixture(params=["libgit2", "git"])
+def reader(request, monkeypatch):
+    """Each test that takes it runs with both object readers."""
+    monkeypatch.setenv(READER_SETTING, request.param)
+    return request.param
+
+
+@pytest.fixture()
+def git_reader(monkeypatch):
+    """git's own reader (for what is about its process)."""
+    monkeypatch.setenv(READER_SETTING, "git")
 
 
 @pytest.fixture()
@@ -22,7 +36,7 @@ def _children(pid: int, git_dir) -> list[str]:
     return [line for line in out.splitlines() if "cat-file" in line and f"--git-dir={git_dir} " in line]
 
 
-def test_resolve_and_commit_info_agree_with_git(built):
+def test_resolve_and_commit_info_agree_with_git(built, reader):
     b, c1, c2 = built
     with GitRepo(b.path) as repo:
         assert repo.resolve() == c2 == repo.resolve("main") == repo.resolve("refs/heads/main")
@@ -35,7 +49,7 @@ def test_resolve_and_commit_info_agree_with_git(built):
         assert info == repo.commits(c2, limit=1)[0]
 
 
-def test_bad_revisions_are_one_clear_error(built):
+def test_bad_revisions_are_one_clear_error(built, reader):
     b, _, _ = built
     with GitRepo(b.path) as repo:
         for rev in ("nope", "--output=/tmp/x", "HEAD\ninfo HEAD", "1" * 40):
@@ -48,7 +62,7 @@ def test_bad_revisions_are_one_clear_error(built):
         assert repo.resolve() == b.head()  # the reader is still in step after the errors
 
 
-def test_one_reader_serves_every_batch_and_stops_with_close(built):
+def test_one_reader_serves_every_batch_and_stops_with_close(built, git_reader):
     b, c1, c2 = built
     repo = GitRepo(b.path)
     tree = repo.commit_info(c2).tree
@@ -61,7 +75,7 @@ def test_one_reader_serves_every_batch_and_stops_with_close(built):
     assert _children(subprocess.os.getpid(), repo.git_dir) == []
 
 
-def test_a_batch_abandoned_midway_does_not_shift_the_next_answers(built):
+def test_a_batch_abandoned_midway_does_not_shift_the_next_answers(built, reader):
     b, c1, c2 = built
     with GitRepo(b.path) as repo:
         t1, t2 = repo.commit_info(c1).tree, repo.commit_info(c2).tree
@@ -77,7 +91,7 @@ def test_a_batch_abandoned_midway_does_not_shift_the_next_answers(built):
         outer.close()
 
 
-def test_bare_and_non_bare_and_not_a_repository(built, tmp_path):
+def test_bare_and_non_bare_and_not_a_repository(built, tmp_path, reader):
     b, _, c2 = built
     bare = b.bare_clone(tmp_path / "bare.git")
     with GitRepo(bare) as repo, GitRepo(b.path) as work:
@@ -91,7 +105,7 @@ def test_bare_and_non_bare_and_not_a_repository(built, tmp_path):
         GitRepo(tmp_path / "missing")
 
 
-def test_sha256_repository_is_read_through_rev_parse(tmp_path):
+def test_sha256_repository_is_read_through_rev_parse(tmp_path, reader):
     path = tmp_path / "s256"
     path.mkdir()
     git(path, "init", "-q", "--object-format=sha256", "-b", "main")
@@ -105,7 +119,7 @@ def test_sha256_repository_is_read_through_rev_parse(tmp_path):
         assert [e.name for e in repo.read_trees([tree])[tree]] == ["f.txt"]
 
 
-def test_an_old_git_is_one_clear_error(built, monkeypatch):
+def test_an_old_git_is_one_clear_error(built, monkeypatch, git_reader):
     from chipwatch.gitio import objects
 
     monkeypatch.setattr(objects, "git_version", lambda: (2, 30, 1))
@@ -115,7 +129,7 @@ def test_an_old_git_is_one_clear_error(built, monkeypatch):
         repo.commit_info(built[2])  # the first read that needs git
 
 
-def test_a_repository_dropped_without_close_ends_its_reader(built):
+def test_a_repository_dropped_without_close_ends_its_reader(built, git_reader):
     import gc
 
     b, _, c2 = built
@@ -161,7 +175,7 @@ def merges(tmp_path):
     return b
 
 
-def test_small_histories_are_walked_in_gits_topo_order(merges, monkeypatch):
+def test_small_histories_are_walked_in_gits_topo_order(merges, monkeypatch, reader):
     b = merges
     tips = git(b.path, "rev-list", "--all").split()
     with GitRepo(b.path) as repo:
@@ -178,7 +192,7 @@ def test_small_histories_are_walked_in_gits_topo_order(merges, monkeypatch):
         assert repo.commits(tips[0]) == repo.commits(tips[0], before=2**40)
 
 
-def test_long_or_rewritten_histories_are_left_to_rev_list(merges):
+def test_long_or_rewritten_histories_are_left_to_rev_list(merges, reader):
     b = merges
     head = b.head()
     with GitRepo(b.path) as repo:
@@ -189,3 +203,62 @@ def test_long_or_rewritten_histories_are_left_to_rev_list(merges):
         (repo.git_dir / "info" / "grafts").write_text(f"{head}\n")  # head without parents
         assert repo._walk_commits(head, 100) is None
         assert [c.sha for c in repo.commits(head)] == [head] == _rev_list(b.path, head)
+
+
+def _all_objects(path) -> list[str]:
+    return git(path, "cat-file", "--batch-all-objects", "--batch-check=%(objectname)").split()
+
+
+def test_libgit2_reads_every_object_as_git_does(merges, monkeypatch):
+    b = merges
+    b.commit({"big.bin": "x" * 100_000, "link": "a"}, date="2023-08-01")
+    names = _all_objects(b.path) + ["0" * 40]
+    answers = {}
+    for which in ("libgit2", "git"):
+        monkeypatch.setenv(READER_SETTING, which)
+        with GitRepo(b.path) as repo:
+            answers[which] = (list(repo.read_objects(names)), list(repo.object_info(names)))
+            assert (repo._native_repo() is not None) == (which == "libgit2")
+    assert answers["libgit2"] == answers["git"]
+    contents, info = answers["libgit2"]
+    assert contents[-1] == ("0" * 40, "missing", 0, None)
+    assert {t for _, t, _, _ in contents[:-1]} == {"commit", "tree", "blob"}
+    assert [(o, t, n) for o, t, n, _ in contents] == [(o, t, n) for o, t, n, _ in info]
+
+
+def test_libgit2_starts_no_git_process(built, monkeypatch):
+    b, _, c2 = built
+    monkeypatch.setenv(READER_SETTING, "libgit2")
+    started = []
+    real_popen = subprocess.Popen
+    monkeypatch.setattr(subprocess, "Popen", lambda *a, **k: started.append(a[0]) or real_popen(*a, **k))
+    with GitRepo(b.path) as repo:
+        tree = repo.commit_info(repo.resolve()).tree
+        blobs = [e.oid for e in repo.read_trees([tree])[tree] if not e.is_tree]
+        assert [d for _, _, _, d in repo.read_objects(blobs)] == [b"three\n"]
+        assert [c.sha for c in repo.commits(c2)] == [c2, built[1]]
+    assert started == []
+
+
+def test_replacement_refs_are_read_by_git(built, monkeypatch):
+    """git shows a replaced object's replacement (``git replace``); libgit2 would show
+    the original, so such a repository is read by git."""
+    b, c1, c2 = built
+    monkeypatch.setenv(READER_SETTING, "libgit2")
+    git(b.path, "replace", c2, c1)
+    with GitRepo(b.path) as repo:
+        assert repo._native_repo() is None
+        assert repo.commit_info(c2).tree == repo.commit_info(c1).tree
+    assert repo.commit_info(c1).tree != git(b.path, "--no-replace-objects", "rev-parse", f"{c2}^{{tree}}")
+
+
+def test_a_corrupt_object_reads_as_missing_with_either_reader(built, reader):
+    """As git's reader answers (``cat-file`` says "missing" for an object it cannot
+    inflate): the scan then records the repository as corrupt, whichever reader."""
+    b, c1, c2 = built
+    loose = b.path / ".git" / "objects" / c1[:2] / c1[2:]
+    loose.chmod(0o644)
+    loose.write_bytes(b"x\x9c not zlib at all")
+    with GitRepo(b.path) as repo:
+        assert [(o, t) for o, t, _, _ in repo.read_objects([c1, c2])] == [(c1, "missing"), (c2, "commit")]
+        assert [(o, t) for o, t, _, _ in repo.object_info([c1, c2])] == [(c1, "missing"), (c2, "commit")]
