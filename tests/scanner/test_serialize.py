@@ -1,6 +1,8 @@
 """The snapshot cache's documents: a cached scan is the scan, field for field."""
 import json
+from dataclasses import asdict, fields
 
+from chipwatch.model import Finding
 from chipwatch.scanner import ScanCache, scan_repository
 from chipwatch.scanner.serialize import result_from_doc, result_to_doc
 from tests.helpers.gitbuild import GitRepoBuilder
@@ -17,6 +19,13 @@ def test_a_scan_survives_the_snapshot_cache_unchanged(tmp_path):
     assert any(s.removed_by for s in fresh.signals) and any(e.negated for s in fresh.signals for e in s.evidence)
     assert any(e.context for s in fresh.signals for e in s.evidence)
     doc = json.loads(json.dumps(result_to_doc(fresh)))  # what the cache stores and reads
+    # the document as dataclasses.asdict gave it (caches written before read the same),
+    # key order included
+    before = asdict(fresh)
+    for s in before["signals"]:
+        s["evidence"] = [[e[f.name] for f in fields(Finding)] for e in s["evidence"]]
+    before["skipped"] = [[k["path"], k["reason"], k["oid"]] for k in before["skipped"]]
+    assert json.dumps(result_to_doc(fresh)) == json.dumps(before)
     assert result_from_doc(doc, repository="r") == fresh
     again = scan_repository(b.path, history=True, cache=cache, repository="r")
     assert again.signals == fresh.signals and again.skipped == fresh.skipped

@@ -528,8 +528,12 @@ def require_git(minimum: tuple[int, ...], feature: str) -> None:
                        f"this is git {'.'.join(map(str, found))}", kind="git-too-old")
 
 
+_FULL_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?").fullmatch
+
+
 def _is_hex(name: str) -> bool:
-    return len(name) in (40, 64) and all(c in "0123456789abcdef" for c in name)
+    """A full object id (SHA-1 or SHA-256), lower-case hex."""
+    return _FULL_ID(name) is not None
 
 
 def _checked(oids: list[str], path: Path) -> list[str]:
