@@ -105,8 +105,8 @@ class LoopbackServer:
         spec = importlib.util.find_spec("prefect")
         assert spec is not None and spec.submodule_search_locations, "prefect is not installed"
         app_dir = str(Path(next(iter(spec.submodule_search_locations))).parent)
-        env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
-               "PREFECT__SERVER_FINAL": "1"}
+        env = {k: v for k, v in os.environ.items() if k not in _SOURCE_TOKENS}
+        env.update(PREFECT_UI_ENABLED="0", PREFECT__SERVER_EPHEMERAL="1", PREFECT__SERVER_FINAL="1")
         self.process = subprocess.Popen(
             [sys.executable, "-c", _LAUNCH, str(os.getpid()), "--app-dir", app_dir, "--factory",
              "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(self.port),
@@ -169,6 +169,9 @@ if os.getppid() != parent:
 sys.argv[0] = "uvicorn"
 runpy.run_module("uvicorn", run_name="__main__", alter_sys=True)
 """
+
+#: The sources' tokens (and their usual aliases): the API server never needs them.
+_SOURCE_TOKENS = frozenset({"GITHUB_TOKEN", "GH_TOKEN", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"})
 
 #: loopback requests never go through an HTTP(S)_PROXY of the environment
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))

@@ -30,6 +30,10 @@ CHILD = textwrap.dedent("""
         seen["flow"], seen["logger"] = flow, get_run_logger
 
     with prefect_api(while_starting=while_starting) as url:
+        import psutil
+        server, = [c for c in psutil.Process().children() if "uvicorn" in " ".join(c.cmdline())]
+        print("server-env-has-token", "GITHUB_TOKEN" in server.environ(), flush=True)
+
         @seen["flow"]
         def chatty():
             for i in range(20):
@@ -49,14 +53,17 @@ def _env(**extra: str) -> dict[str, str]:
 
 def test_the_runs_own_server_starts_while_the_run_imports_and_sends_every_log(tmp_path):
     """A port taken between its choice and the server's bind: the server starts on
-    another. The run's imports happen while it starts, with its URL already exported.
+    another, without the sources' tokens in its environment. The run's imports happen while it starts, with its URL already exported.
     Logs still queued when the server stopped used to be sent at interpreter exit to a
     closed port, with retries: `chipwatch crawl --verbose` took 85 s to exit after its
     summary, printing "Error logging to API"."""
-    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path, env=_env(PREFECT_LOGGING_LEVEL="INFO"),
+    proc = subprocess.run([sys.executable, "-c", CHILD], cwd=tmp_path,
+                          env=_env(PREFECT_LOGGING_LEVEL="INFO", GITHUB_TOKEN="ghp_not-for-the-server"),
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    _, taken, _, _, seen, _, served = proc.stdout.split()
+    token_line, run_line = proc.stdout.strip().splitlines()
+    assert token_line == "server-env-has-token False"  # the server gets no source token
+    _, taken, _, _, seen, _, served = run_line.split()
     # the hook ran with the URL exported: the first port's, given up since
     assert seen == f"http://127.0.0.1:{taken}/api"
     assert served.startswith("http://127.0.0.1:") and served.endswith("/api") and served != seen
