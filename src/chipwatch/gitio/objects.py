@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import partial
 from pathlib import Path
-from typing import Iterable, Iterator, NamedTuple
+from typing import Any, Iterable, Iterator, NamedTuple
 
 from chipwatch.errors import GitError, NotARepository, UnknownRevision
 from chipwatch.gitio.refs import resolve_commit
@@ -97,11 +97,12 @@ _tree_entry = partial(tuple.__new__, TreeEntry)  # a TreeEntry from a row, witho
 class GitRepo:
     """A repository (bare or not) read through git plumbing.
 
-    Objects are read through one long-lived ``cat-file --batch-command`` process per
-    repository (started on first use, ended by :meth:`close`): a scan asks for the head
-    commit, trees level by level and then blobs, and a process per request cost more
-    than the reading itself on small repositories (about 1.7 ms of CPU per git started,
-    six to ten per repository).
+    Objects are read in process by libgit2 where it reads as git does (see
+    :meth:`_native_repo`), otherwise through one long-lived ``cat-file --batch-command``
+    process per repository (started on first use, ended by :meth:`close`): a scan asks
+    for the head commit, trees level by level and then blobs, and a process per request
+    cost more than the reading itself on small repositories (about 1.7 ms of CPU per git
+    started, six to ten per repository).
     """
 
     def __init__(self, path: Path | str):
@@ -110,9 +111,9 @@ class GitRepo:
             raise NotARepository("no such file or directory", subject=str(path))
         self._proc: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
-        self._odb: object | None = None  # libgit2's object database, opened on first read
+        self._lg_repo: Any = None  # libgit2's repository, opened on first read
         self._native: bool | None = None  # whether objects are read in process (decided then)
-        self._odb_lock = threading.Lock()
+        self._lg_lock = threading.Lock()
         found = _plain_git_dir(self.path)
         # Only a directory recognised here as plain SHA-1 has refs and objects read
         # without git (see :meth:`resolve`).
@@ -138,8 +139,8 @@ class GitRepo:
         """End the object reader (a later read starts a new one)."""
         with self._lock:
             proc, self._proc = self._proc, None
-        with self._odb_lock:
-            repo, self._odb, self._native = self._odb, None, None
+        with self._lg_lock:
+            repo, self._lg_repo, self._native = self._lg_repo, None, None
         if proc is not None:
             _end(proc)
         if repo is not None:
@@ -311,11 +312,11 @@ class GitRepo:
         small repository starts one: 2.3 ms of git per repository, a third of a crawl's
         CPU at 2,000 repositories. libgit2 reads the same objects in process."""
         if self._native is None:
-            with self._odb_lock:
+            with self._lg_lock:
                 if self._native is None:
-                    self._odb = _open_native(self.git_dir) if self._plain else None
-                    self._native = self._odb is not None
-        return self._odb if self._native else None
+                    self._lg_repo = _open_native(self.git_dir) if self._plain else None
+                    self._native = self._lg_repo is not None
+        return self._lg_repo if self._native else None
 
     def _native_answers(self, repo, command: str,
                         names: list[str]) -> Iterator[tuple[str, str, int, bytes | None]]:
@@ -323,18 +324,17 @@ class GitRepo:
         the caller asks (a batch of blobs is never all in memory); one that is absent (a
         partial clone's blob is not fetched, as with git) or cannot be read (``cat-file``
         answers "missing" for an object it cannot inflate) is 'missing'."""
-        import pygit2
-
+        errors = (libgit2().GitError, KeyError, ValueError, OSError)
         odb = repo.odb
         for name in names:
             try:
-                with self._odb_lock:
+                with self._lg_lock:
                     if command == "contents":
                         typ, data = odb.read(name)
                         size = len(data)
                     else:
                         (typ, size), data = odb.read_header(name), None
-            except (pygit2.GitError, KeyError, ValueError, OSError):
+            except errors:
                 yield name, "missing", 0, None
                 continue
             yield name, _OBJECT_TYPES.get(typ, str(typ)), size, data
