@@ -44,3 +44,21 @@ def test_small_and_large_snapshot_documents_read_back(tmp_path):
     raw = dict(c._db.execute("SELECT key, payload FROM snapshots").fetchall())
     assert bytes(raw["s"])[:1] == b"{" and bytes(raw["l"])[:1] != b"{"
     assert c.get_snapshot("s") == small and c.get_snapshot("l") == large and c.get_snapshot("none") is None
+
+
+def test_a_scan_is_the_same_whichever_reader_reads_the_objects(tmp_path, monkeypatch):
+    """libgit2 in process or git's own reader (CHIPWATCH_GIT_READER=git): the same scan,
+    history included, signal for signal."""
+    from chipwatch.gitio.objects import READER_SETTING
+
+    b = GitRepoBuilder(tmp_path / "r")
+    b.commit({"train.sh": "export NCCL_IB_HCA=mlx5_0\n", "nb.ipynb": '{"cells": []}\n',
+              "ds.json": '{"bf16": {"enabled": true}}\n'}, date="2023-01-15")
+    b.commit({"train.sh": None, "README.md": "Tested on H20 and Ascend 910B.\n",
+              "big.bin": "\0" * 70_000}, date="2023-06-01")
+    scans = {}
+    for reader in ("libgit2", "git"):
+        monkeypatch.setenv(READER_SETTING, reader)
+        scans[reader] = scan_repository(b.path, history=True, cache=ScanCache(tmp_path / reader), repository="r")
+    assert scans["libgit2"] == scans["git"]
+    assert scans["git"].signals and any(s.removed_by for s in scans["git"].signals)
