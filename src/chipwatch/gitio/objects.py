@@ -442,7 +442,9 @@ def libgit2():
     """pygit2, set as git is run here (:data:`SAFE_CONFIG`, :func:`git_env`): no owner
     check (``safe.directory=*``), no system, global or XDG config; objects are not
     re-hashed on read (``cat-file`` does not either: both backends read the same bytes).
-    None without pygit2. libgit2 runs no hook, filter or fsmonitor when reading objects."""
+    None without pygit2. libgit2 runs no hook, filter or fsmonitor when reading objects.
+    These options are libgit2's, for the whole process: a program that embeds chipwatch
+    and uses pygit2 itself reads with them too."""
     try:
         import pygit2
         from pygit2 import enums
