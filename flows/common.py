@@ -132,14 +132,8 @@ def _work(settings: Settings, ctx: RunContext, planned: P.Plan, unresolved: list
     on the workers at the same time, their scans queued as their commits are known.
     Returns the resolutions of ``unresolved`` and their plan's failures; the last
     results stay in ``checkpoints``, for the run's own publication."""
-    from chipwatch.tables import load_contracts
-    from chipwatch.validate.runner import warm_up
-
     log = get_run_logger()
     git_cache, scan_cache = str(settings.git_cache), str(settings.scan_cache)
-    # Great Expectations' import and suites cost seconds once per process: paid while
-    # the workers scan, not before the first publish.
-    warm_up(list(load_contracts()))
     resolutions: list[P.Resolution] = []
     failures: list = []
     # Batches and repository lists travel as Parcels (tasks/parcel.py): Prefect does not
@@ -209,9 +203,16 @@ def run_snapshots(
     """One crawl or backfill run (called inside the ``crawl`` / ``backfill`` flows)."""
     from chipwatch.catalog import load_catalog
     from chipwatch.signatures import ruleset_hash
+    from chipwatch.tables import load_contracts
+    from chipwatch.validate.runner import warm_up
 
     log = get_run_logger()
     t0 = time.perf_counter()
+    # Every run validates, an unchanged one its repos and runs rows. Great Expectations'
+    # import and the suites cost a new process seconds (3 s here): paid beside discovery
+    # (network waits, for GitHub and Hugging Face) and the workers' scans, not before the
+    # publish. (`chipwatch crawl` has built them while its server started: then instant.)
+    warm_up(list(load_contracts()))
     settings = settings_for(warehouse=warehouse, dask_address=dask_address, workers=workers, batch_size=batch_size)
     wh = Warehouse(settings.warehouse)
     record = start_or_resume(wh, kind=kind, as_ofs=as_ofs, run_id=run_id, default_as_ofs=default_as_ofs)
