@@ -98,18 +98,25 @@ def check_sources(args: argparse.Namespace) -> None:
     make_sources(args.sources, args.watch)
 
 
-def prepare_run() -> None:
-    """What every run pays once per process before its work: the flows' imports (Prefect's
-    engine, the pipeline) and Great Expectations with the tables' suites, which even a
-    run with nothing new needs for its repos and runs rows. Done while the run's own
+def preparing(flow_modules: tuple[str, ...], tables: list[str] | None = None) -> Callable[[], None]:
+    """What a run pays once per process before its work, as a ``while_starting`` hook of
+    ``flows.runtime.prefect_api``: the flows' imports (Prefect's engine, the pipeline)
+    and Great Expectations with the suites of ``tables`` (default: every table; even a
+    run with nothing new validates its repos and runs rows). Done while the run's own
     Prefect server starts (seconds of each, side by side on two cores); in this thread,
     since concurrent imports of intertwined packages can deadlock."""
-    import flows.backfill  # noqa: F401 - imported for its cost, paid here
-    import flows.crawl  # noqa: F401
-    from chipwatch.tables import load_contracts
-    from chipwatch.validate.runner import build_suites
 
-    build_suites(list(load_contracts()))
+    def prepare() -> None:
+        import importlib
+
+        from chipwatch.tables import load_contracts
+        from chipwatch.validate.runner import build_suites
+
+        for name in flow_modules:
+            importlib.import_module(name)
+        build_suites(tables if tables is not None else list(load_contracts()))
+
+    return prepare
 
 
 def run_flow(args: argparse.Namespace, call: Callable[[], dict]) -> int:
@@ -125,7 +132,7 @@ def run_flow(args: argparse.Namespace, call: Callable[[], dict]) -> int:
     from flows.runtime import prefect_api
 
     bar = _Bar(enabled=not args.json and sys.stderr.isatty() or os.environ.get("CHIPWATCH_PROGRESS") == "1")
-    with prefect_api(while_starting=prepare_run), bar:
+    with prefect_api(while_starting=preparing(("flows.crawl", "flows.backfill"))), bar:
         unsubscribe = progress.subscribe(bar)
         try:
             summary = call()

@@ -23,15 +23,10 @@ def run(args: argparse.Namespace) -> int:
     apply_prefect_defaults()
     if not args.verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from chipwatch.commands.crawl import preparing
     from flows.runtime import prefect_api
 
-    def prepare() -> None:  # while the run's Prefect server starts (see commands/crawl.py)
-        import flows.trends  # noqa: F401
-        from chipwatch.validate.runner import build_suites
-
-        build_suites(["trends"])
-
-    with prefect_api(while_starting=prepare):
+    with prefect_api(while_starting=preparing(("flows.trends",), ["trends"])):
         from flows.trends import trends
 
         out = trends(warehouse=args.warehouse, run_id=args.run_id)
