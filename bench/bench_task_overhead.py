@@ -18,6 +18,8 @@ import time
 def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--tasks", type=int, default=20)
+    p.add_argument("--stock", action="store_true",
+                   help="prefect-dask's own DaskTaskRunner instead of chipwatch's (flows/dask_runner.py)")
     args = p.parse_args()
     from chipwatch.settings import apply_prefect_defaults
 
@@ -30,6 +32,7 @@ def main() -> None:
     from prefect_dask import DaskTaskRunner
 
     import tasks.process as TP
+    from flows.dask_runner import ChipwatchDaskTaskRunner
     from flows.runtime import PRELOAD, prefect_api
     from tasks.parcel import Parcel
 
@@ -47,7 +50,8 @@ def main() -> None:
     @flow(name="task-overhead")
     def measure(address: str, n: int) -> dict:
         empty = {"repos": Parcel([]), "as_ofs": [], "git_cache": os.devnull}
-        with DaskTaskRunner(address=address) as runner:
+        runner_class = DaskTaskRunner if args.stock else ChipwatchDaskTaskRunner
+        with runner_class(address=address) as runner:
             client = runner.client
 
             def worker_cpu() -> float:
@@ -77,7 +81,7 @@ def main() -> None:
             out = measure(cluster.scheduler_address, args.tasks)
         finally:
             cluster.close()
-    print(f"{args.tasks} empty tasks, per task: flow process (submit) {out['submit_ms']:.0f} ms CPU, "
+    print(f"{args.tasks} empty tasks through {'prefect-dask' if args.stock else 'chipwatch'}'s task runner, per task: flow process (submit) {out['submit_ms']:.0f} ms CPU, "
           f"worker {out['worker_ms']:.0f} ms CPU, Prefect server {out['server_ms']:.0f} ms CPU; "
           f"{out['wall_ms']:.0f} ms wall each, one after another on one worker")
 

@@ -5,7 +5,7 @@
   *before* the Dask cluster starts, so worker processes report to it instead of each
   starting its own server on the same SQLite file ("database is locked"). Flow-run
   heartbeats are off with such a server (nothing outlives the run to read them).
-* Dask: ``DaskTaskRunner`` on an existing scheduler when an address is given
+* Dask: prefect-dask's ``DaskTaskRunner`` (``flows/dask_runner.py``) on an existing scheduler when an address is given
   (``--dask-address`` / ``CHIPWATCH_DASK_ADDRESS``), else a ``LocalCluster`` of worker
   processes sized to the machine.
 """
@@ -228,12 +228,13 @@ def _flush_logs(timeout: float = 5.0) -> None:
 
 
 def task_runner(settings: Settings):
-    """The Dask task runner for ``settings``: an existing cluster or a LocalCluster."""
-    from prefect_dask import DaskTaskRunner
+    """The Dask task runner for ``settings``: an existing cluster or a LocalCluster
+    (prefect-dask's, with cheaper submits: flows/dask_runner.py)."""
+    from flows.dask_runner import ChipwatchDaskTaskRunner
 
     if settings.dask_address:
-        return DaskTaskRunner(address=settings.dask_address)
-    return DaskTaskRunner(
+        return ChipwatchDaskTaskRunner(address=settings.dask_address)
+    return ChipwatchDaskTaskRunner(
         cluster_kwargs={
             "n_workers": settings.workers,
             "threads_per_worker": settings.threads_per_worker,

@@ -32,7 +32,8 @@ def test_good_batch_passes_and_is_published(tmp_path):
     assert validate_tables({"trends": trends})["trends"].success
 
 
-def test_each_kind_of_bad_value_is_caught():
+def _bad_batch() -> dict[str, pa.Table]:
+    """A batch with every kind of bad value (and a good runs table)."""
     t = F.batch(RUN)
     evidence = t["evidence"].to_pylist()
     evidence[1] = dict(evidence[0])  # duplicate key
@@ -49,7 +50,11 @@ def test_each_kind_of_bad_value_is_caught():
                                        "share": 1.5, "run_id": "t", "ruleset_hash": "r", "catalog_hash": "c"}]),
         "runs": t["runs"],
     }
-    results = validate_tables(bad, chip_ids=CHIPS)
+    return bad
+
+
+def test_each_kind_of_bad_value_is_caught():
+    results = validate_tables(_bad_batch(), chip_ids=CHIPS)
     assert results["runs"].success
     text = {name: "\n".join(v.failures) for name, v in results.items()}
     assert "expect_compound_columns_to_be_unique" in text["evidence"]
@@ -60,6 +65,47 @@ def test_each_kind_of_bad_value_is_caught():
         assert needle in text["hardware"], needle
     assert "vendor.nokia" in text["trends"] and "share" in text["trends"]
     assert "expect_column_pair_values_a_to_be_greater_than_b" in text["trends"]
+
+
+def test_gx_fix_reads_the_same_kwargs_and_gives_the_same_results():
+    """chipwatch.validate.gx_kwargs reads each expectation's configuration once per
+    lookup: the same kwargs as GX's own methods for every expectation of every suite,
+    and the same results for a batch with every kind of failure."""
+    from chipwatch.tables import load_contracts
+    from chipwatch.tables.contracts import contract
+    from chipwatch.validate import gx_kwargs
+    from chipwatch.validate.runner import _gx
+    from chipwatch.validate.spec import default_sets, suite_for
+
+    _, gxe, *_ = _gx()
+    assert gx_kwargs.apply()  # installed with GX: a second call changes nothing
+    checked = 0
+    for table in load_contracts():
+        for spec in suite_for(contract(table), default_sets(CHIPS)):
+            for e in spec.expectations:
+                exp = getattr(gxe, e.type)(**e.kwargs)
+                for name in ("_get_domain_kwargs", "_get_success_kwargs"):
+                    assert getattr(exp, name)() == gx_kwargs.original(name)(exp), (spec.name, e, name)
+                for runtime in (None, {"result_format": "SUMMARY"}):
+                    assert exp._get_runtime_kwargs(runtime) == gx_kwargs.original("_get_runtime_kwargs")(exp, runtime)
+                for key in (*exp.success_keys, *exp.runtime_keys, "no_such_key"):
+                    assert exp._get_success_kwarg(key, "d") == gx_kwargs.original("_get_success_kwarg")(exp, key, "d")
+                checked += 1
+    assert checked > 80
+
+    def outcome():
+        results = validate_tables(_bad_batch(), chip_ids=CHIPS)
+        return ({name: v.failures for name, v in results.items()},
+                {name: [r.get("results", r) for r in v.result.values()] for name, v in results.items()})
+
+    fixed = outcome()
+    gx_kwargs.undo()
+    try:
+        stock = outcome()
+    finally:
+        assert gx_kwargs.apply()
+    assert fixed == stock
+    assert any(fixed[0].values())
 
 
 def test_failing_batch_is_quarantined_run_fails_loudly_nothing_published(tmp_path):
