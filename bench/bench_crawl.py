@@ -182,6 +182,9 @@ def main() -> None:
     with prefect_api():
         print(f"Prefect API ready in {time.perf_counter() - t:.1f} s", flush=True)
         warm_up(base / "warm-up")
+        from chipwatch.startup import freeze_imports
+
+        freeze_imports()  # as `chipwatch crawl` does once its imports are done
         ceilings = []
         for i in range(args.repeat):
             ceilings.append(machine_scaling(max(args.workers)))

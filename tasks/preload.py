@@ -35,9 +35,12 @@ def warm() -> None:
     from chipwatch.gitio.objects import libgit2
     from chipwatch.signatures import load_ruleset
 
+    from chipwatch.startup import freeze_imports
+
     load_ruleset()
     load_catalog()
     libgit2()  # pygit2, set up as git is run
+    freeze_imports()  # what was loaded above is never garbage
 
 
 def dask_setup(worker=None) -> None:  # the hook Dask calls on a preload module

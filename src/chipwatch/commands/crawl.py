@@ -104,17 +104,20 @@ def preparing(flow_modules: tuple[str, ...], tables: list[str] | None = None) ->
     and Great Expectations with the suites of ``tables`` (default: every table; even a
     run with nothing new validates its repos and runs rows). Done while the run's own
     Prefect server starts (seconds of each, side by side on two cores); in this thread,
-    since concurrent imports of intertwined packages can deadlock."""
+    since concurrent imports of intertwined packages can deadlock. Then what they loaded
+    is frozen out of the garbage collector's full passes (``startup.freeze_imports``)."""
 
     def prepare() -> None:
         import importlib
 
+        from chipwatch.startup import freeze_imports
         from chipwatch.tables import load_contracts
         from chipwatch.validate.runner import build_suites
 
         for name in flow_modules:
             importlib.import_module(name)
         build_suites(tables if tables is not None else list(load_contracts()))
+        freeze_imports()
 
     return prepare
 
