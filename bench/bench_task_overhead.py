@@ -81,7 +81,9 @@ def main() -> None:
             out = measure(cluster.scheduler_address, args.tasks)
         finally:
             cluster.close()
-    print(f"{args.tasks} empty tasks through {'prefect-dask' if args.stock else 'chipwatch'}'s task runner, per task: flow process (submit) {out['submit_ms']:.0f} ms CPU, "
+    runner_name = "prefect-dask" if args.stock else "chipwatch"
+    print(f"{args.tasks} empty tasks through {runner_name}'s task runner, per task: "
+          f"flow process (submit) {out['submit_ms']:.0f} ms CPU, "
           f"worker {out['worker_ms']:.0f} ms CPU, Prefect server {out['server_ms']:.0f} ms CPU; "
           f"{out['wall_ms']:.0f} ms wall each, one after another on one worker")
 

@@ -5,9 +5,10 @@
   *before* the Dask cluster starts, so worker processes report to it instead of each
   starting its own server on the same SQLite file ("database is locked"). Flow-run
   heartbeats are off with such a server (nothing outlives the run to read them).
-* Dask: prefect-dask's ``DaskTaskRunner`` (``flows/dask_runner.py``) on an existing scheduler when an address is given
-  (``--dask-address`` / ``CHIPWATCH_DASK_ADDRESS``), else a ``LocalCluster`` of worker
-  processes sized to the machine.
+* Dask: prefect-dask's ``DaskTaskRunner`` (chipwatch's subclass, ``flows/dask_runner.py``)
+  on an existing scheduler when an address is given (``--dask-address`` /
+  ``CHIPWATCH_DASK_ADDRESS``), else a ``LocalCluster`` of worker processes sized to the
+  machine.
 """
 from __future__ import annotations
 

@@ -197,10 +197,11 @@ class Batch:
 
 # Each Prefect task run costs ~45 ms of CPU of its own: ~4 ms in the flow's process,
 # ~13 ms on the worker and ~30 ms in the API server (its events); measured on trivial
-# tasks, see docs/pipeline.md (it was ~0.13 s before flows/dask_runner.py; 4 tasks per
-# worker then measured no better than 2). So batches are sized to the work: TASKS_PER_WORKER per worker,
-# between the bounds (a bound keeps a killed worker's lost work and a batch's memory
-# small). Batches are dealt out evenly (batches()), so two per worker end together.
+# tasks, see docs/pipeline.md (~0.13 s before flows/dask_runner.py; 4 tasks per worker
+# then measured no better than 2). So batches are sized to the work: TASKS_PER_WORKER
+# per worker, between the bounds (a bound keeps a killed worker's lost work and a
+# batch's memory small). Batches are dealt out evenly (batches()), so two per worker end
+# together.
 MIN_BATCH, MAX_BATCH, TASKS_PER_WORKER = 16, 256, 2
 
 

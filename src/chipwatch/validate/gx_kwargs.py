@@ -4,14 +4,15 @@
 ``_get_runtime_kwargs`` evaluate ``self.configuration`` once per key they read. That
 property is not a field: it rebuilds an ``ExpectationConfiguration`` from a pydantic
 dump of the whole expectation, value sets included, every time. GX calls these methods
-many times per expectation while it plans a validation, so a suite of 94 expectations
-rebuilt its configurations 7,700 times: 43 % of a validation's CPU (cProfile), whatever
-the number of rows.
+many times per expectation while it plans a validation, so the 94 expectations of a
+crawl's tables rebuilt their configurations 7,700 times: 43 % of a validation's CPU
+under cProfile, whatever the number of rows. With the fix, those tables (500
+repositories) validate in 0.42 s instead of 0.55 s.
 
 The replacements below are the same methods reading one configuration per call. Each
 call still builds a fresh configuration, so nothing is shared between calls, nor with
-code that changes what it is given. Applied when this module's methods match what GX
-defines (``great_expectations>=1.24,<2``); otherwise GX is left as it is.
+code that changes what it is given. Applied on GX 1.x when its ``Expectation`` defines
+the four methods itself (as 1.24 does); otherwise GX is left as it is.
 """
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ import logging
 from typing import Any, Callable
 
 _gx_log = logging.getLogger("great_expectations.expectations.expectation")
-_NAMES = ("_get_success_kwarg", "_get_domain_kwargs", "_get_success_kwargs", "_get_runtime_kwargs")
 _original: dict[str, Callable[..., Any]] = {}
 
 
@@ -81,12 +81,12 @@ def apply() -> bool:
         return True
     if not great_expectations.__version__.startswith("1."):
         return False
-    found = {name: Expectation.__dict__.get(name) for name in _NAMES}
+    found = {name: Expectation.__dict__.get(name) for name in _FIXED}
     if any(f is None or getattr(f, "__module__", "") != Expectation.__module__ for f in found.values()):
         return False
     _original.update(found)
-    for name in _NAMES:
-        setattr(Expectation, name, _FIXED[name])
+    for name, method in _FIXED.items():
+        setattr(Expectation, name, method)
     return True
 
 
