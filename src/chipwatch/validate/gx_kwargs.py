@@ -38,27 +38,33 @@ def _get_success_kwarg(self, key: str, default: Any = None) -> Any:
     return _kwarg(self, self.configuration.kwargs, key, default)
 
 
-def _get_domain_kwargs(self) -> dict[str, Any]:
-    kwargs = self.configuration.kwargs
+def _domain(self, kwargs: dict[str, Any]) -> dict[str, Any]:
     return {key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys}
 
 
-def _get_success_kwargs(self) -> dict[str, Any]:
-    domain_kwargs = self._get_domain_kwargs()
-    kwargs = self.configuration.kwargs
+def _success(self, kwargs: dict[str, Any]) -> dict[str, Any]:
     success_kwargs = {key: kwargs.get(key, self._get_default_value(key)) for key in self.success_keys}
-    success_kwargs.update(domain_kwargs)
+    success_kwargs.update(_domain(self, kwargs))
     return success_kwargs
 
 
+def _get_domain_kwargs(self) -> dict[str, Any]:
+    return _domain(self, self.configuration.kwargs)
+
+
+def _get_success_kwargs(self) -> dict[str, Any]:
+    return _success(self, self.configuration.kwargs)
+
+
 def _get_runtime_kwargs(self, runtime_configuration: dict | None = None) -> dict[str, Any]:
+    # GX's own reads the configuration once per key here and twice more through the
+    # success and domain kwargs; one read serves all three.
     from great_expectations.expectations.expectation import parse_result_format
 
     runtime_configuration = runtime_configuration or {}
-    success_kwargs = self._get_success_kwargs()
     kwargs = self.configuration.kwargs
     runtime_kwargs = {key: runtime_configuration.get(key, _kwarg(self, kwargs, key)) for key in self.runtime_keys}
-    runtime_kwargs.update(success_kwargs)
+    runtime_kwargs.update(_success(self, kwargs))
     runtime_kwargs["result_format"] = parse_result_format(runtime_kwargs["result_format"])
     return runtime_kwargs
 
