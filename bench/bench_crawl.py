@@ -202,6 +202,13 @@ def main() -> None:
         (w0, r0), (w1, r1) = list(best.items())[:2]
         print(f"speed-up {w1} vs {w0} workers (best of {args.repeat}): {r0['first_wall_s'] / r1['first_wall_s']:.2f}x; "
               f"the machine's own {max(args.workers)}-process scaling meanwhile: {min(ceilings)}-{max(ceilings)}x")
+        # A crawl cannot take less wall time than its CPU seconds spread over every core:
+        # with the flow, the API server and git sharing the cores with the workers, that
+        # bounds the speed-up more tightly than the workers' own scaling does.
+        cores = os.cpu_count() or 1
+        cpu = sum(r1["first_cpu_s"].values())
+        print(f"CPU bound: the {w1}-worker crawl used {cpu:.2f} CPU s, at least {cpu / cores:.2f} s on {cores} cores: "
+              f"a speed-up of at most {r0['first_wall_s'] / (cpu / cores):.2f}x at that cost")
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
 

@@ -43,10 +43,6 @@ def settings_for(**options: Any) -> Settings:
     return load_settings().with_overrides(**options)
 
 
-def _chunks(items: list, size: int) -> list[list]:
-    return [items[i : i + size] for i in range(0, len(items), size)]
-
-
 class _Checkpoints:
     """Batch results buffered in the flow's process and published together. What is
     left at the end goes out with the run's own rows (:meth:`take`): one validation and
@@ -142,11 +138,12 @@ def _work(settings: Settings, ctx: RunContext, planned: P.Plan, unresolved: list
     with (ThreadPoolTaskRunner(max_workers=1) if local else task_runner(settings)) as runner:
         # Unresolved repositories have at most one unit per date: the batch size counts them.
         expected = len(planned.units) + len(unresolved) * len(as_ofs)
-        size = settings.batch_size or P.auto_batch_size(expected, _workers(runner, settings))
+        workers = _workers(runner, settings)
+        size = settings.batch_size or P.auto_batch_size(expected, workers)
         jobs = _Completions()
-        # Repositories to resolve go in chunks of the batch size too (a task costs ~0.13 s
-        # of CPU of its own, see plan.py), first: the scans they lead to queue behind.
-        chunks = _chunks(unresolved, size)
+        # Repositories to resolve go first, in chunks spread over the workers (at most a
+        # batch each, see plan.py): the scans they lead to queue behind.
+        chunks = P.resolve_chunks(unresolved, size, workers)
         for chunk in chunks:
             jobs.add(runner.submit(TP.resolve, {"repos": Parcel(chunk), "as_ofs": as_ofs, "git_cache": git_cache}), None)
         todo, done, resolving = 0, 0, len(chunks)

@@ -114,3 +114,18 @@ def test_auto_batch_size_gives_each_worker_a_few_tasks_within_bounds():
     assert auto_batch_size(20, 2) == MIN_BATCH
     assert auto_batch_size(100_000, 2) == MAX_BATCH
     assert auto_batch_size(0, 4) == MIN_BATCH
+
+
+def test_resolve_chunks_spread_few_repositories_over_the_workers():
+    from chipwatch.plan import MIN_RESOLVE_CHUNK, resolve_chunks
+
+    repos = [f"r{i}" for i in range(38)]
+    # the 38 broken repositories of a 500-repository first crawl: one task per worker
+    assert [len(c) for c in resolve_chunks(repos, 125, 2)] == [19, 19]
+    assert [len(c) for c in resolve_chunks(repos, 125, 1)] == [38]
+    # never more than a batch, and never below the size a task is worth
+    assert [len(c) for c in resolve_chunks(repos, 10, 2)] == [10, 10, 10, 8]
+    assert [len(c) for c in resolve_chunks(repos[:10], 125, 8)] == [MIN_RESOLVE_CHUNK, 2]
+    # order kept, nothing lost or repeated
+    assert sum(resolve_chunks(repos, 7, 3), []) == repos
+    assert resolve_chunks([], 125, 2) == []

@@ -7,7 +7,7 @@ dump of the whole expectation, value sets included, every time. GX calls these m
 many times per expectation while it plans a validation, so the 94 expectations of a
 crawl's tables rebuilt their configurations 7,700 times: 43 % of a validation's CPU
 under cProfile, whatever the number of rows. With the fix, those tables (500
-repositories) validate in 0.42 s instead of 0.55 s.
+repositories) validate in 0.38 s instead of 0.55 s.
 
 The replacements below are the same methods reading one configuration per call. Each
 call still builds a fresh configuration, so nothing is shared between calls, nor with
