@@ -6,7 +6,9 @@ Runs empty tasks (``tasks.process.resolve`` of no repository) through prefect-da
 task runner on a one-worker ``LocalCluster`` started as chipwatch starts its own
 (preloaded workers, the run's own API server), and prints the CPU milliseconds per task
 of the flow's process (the submit), of the worker and of the Prefect API server. This
-is the fixed price that sizes batches (``chipwatch.plan.TASKS_PER_WORKER``).
+is the fixed price that sizes batches (``chipwatch.plan.TASKS_PER_WORKER``). It also
+prints what the worker's first task of a run costs: what the preload leaves to it, and
+the run's settings built once per worker.
 """
 from __future__ import annotations
 
@@ -63,7 +65,9 @@ def main() -> None:
 
                 return sum(client.run(own).values())
 
+            f0, tf = worker_cpu(), time.perf_counter()
             runner.submit(TP.resolve, empty).result()  # first task: what a process pays once
+            first_ms, first_wall_ms = 1000 * (worker_cpu() - f0), 1000 * (time.perf_counter() - tf)
             w0, s0, d0, t0 = worker_cpu(), server_cpu(), time.process_time(), time.perf_counter()
             futures = [runner.submit(TP.resolve, empty) for _ in range(n)]
             d1 = time.process_time()
@@ -72,7 +76,8 @@ def main() -> None:
             wall = time.perf_counter() - t0
             time.sleep(1.0)  # the server records the last events
             return {"submit_ms": 1000 * (d1 - d0) / n, "worker_ms": 1000 * (worker_cpu() - w0) / n,
-                    "server_ms": 1000 * (server_cpu() - s0) / n, "wall_ms": 1000 * wall / n}
+                    "server_ms": 1000 * (server_cpu() - s0) / n, "wall_ms": 1000 * wall / n,
+                    "first_ms": first_ms, "first_wall_ms": first_wall_ms}
 
     with prefect_api():
         cluster = LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None,
@@ -85,7 +90,8 @@ def main() -> None:
     print(f"{args.tasks} empty tasks through {runner_name}'s task runner, per task: "
           f"flow process (submit) {out['submit_ms']:.0f} ms CPU, "
           f"worker {out['worker_ms']:.0f} ms CPU, Prefect server {out['server_ms']:.0f} ms CPU; "
-          f"{out['wall_ms']:.0f} ms wall each, one after another on one worker")
+          f"{out['wall_ms']:.0f} ms wall each, one after another on one worker; "
+          f"the worker's first task: {out['first_ms']:.0f} ms CPU, {out['first_wall_ms']:.0f} ms wall")
 
 
 if __name__ == "__main__":

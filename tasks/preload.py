@@ -6,7 +6,9 @@ A fresh worker otherwise pays it inside its first task: importing Prefect's task
 (~1 s), chipwatch's pipeline (~0.2 s), the flow modules a task's pickled run context
 names (the flow object: ``flows.crawl`` and with it pyarrow's dataset layer and pandas,
 ~0.3 s), the scanner and inference, and loading the rule set and chip catalog (~0.4 s),
-which delays the first batch of every worker of a new cluster. Loaded here, a
+which delays the first batch of every worker of a new cluster; then what Prefect loads
+lazily in a first task (its API client's async backend, the entry points of its
+collections: 20 ms of the worker's first task, `bench/bench_task_overhead.py`). Loaded here, a
 standing cluster pays it once per worker, and a cluster started for one run pays it
 while the flow is still planning. A failure is logged and left to the first task, which
 reports it with its context.
@@ -19,7 +21,9 @@ log = logging.getLogger(__name__)
 
 
 def warm() -> None:
+    import anyio._backends._asyncio  # noqa: F401  (imported lazily by a task's API client)
     import prefect.task_engine  # noqa: F401  (the engine every task runs in)
+    from prefect.plugins import load_prefect_collections
 
     import chipwatch.extractors.hf_metadata  # noqa: F401
     import chipwatch.gitio.cache  # noqa: F401
@@ -37,6 +41,7 @@ def warm() -> None:
 
     from chipwatch.startup import freeze_imports
 
+    load_prefect_collections()  # entry points, read when a task's context names a block
     load_ruleset()
     load_catalog()
     libgit2()  # pygit2, set up as git is run

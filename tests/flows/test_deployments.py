@@ -42,9 +42,10 @@ def test_container_and_cluster_specs_name_the_flows_and_settings():
 
 
 def test_workers_preload_what_tasks_need(dask_cluster):
-    """Every worker of a chipwatch cluster has Prefect's task engine, the pipeline, the
-    rule set and the chip catalog loaded before its first task, and frozen out of the
-    garbage collector's full passes."""
+    """Every worker of a chipwatch cluster has Prefect's task engine (with what its first
+    task would load lazily: the API client's async backend, Prefect's collections), the
+    pipeline, the rule set and the chip catalog loaded before its first task, and frozen
+    out of the garbage collector's full passes."""
     from distributed import Client
 
     def loaded() -> list[str]:
@@ -54,12 +55,16 @@ def test_workers_preload_what_tasks_need(dask_cluster):
         from chipwatch.catalog import loader
         from chipwatch.signatures import _cached
 
-        names = [m for m in ("prefect.task_engine", "tasks.process") if m in sys.modules]
-        return names + (["ruleset"] if _cached.cache_info().currsize else []) + (
+        from prefect._internal.plugins import collections
+
+        names = [m for m in ("prefect.task_engine", "tasks.process", "anyio._backends._asyncio") if m in sys.modules]
+        return names + (["collections"] if collections._collections is not None else []) + (
+            ["ruleset"] if _cached.cache_info().currsize else []) + (
             ["catalog"] if loader._bundled.cache_info().currsize else []) + (
             ["frozen"] if gc.get_freeze_count() > 100_000 else [])
 
     with Client(dask_cluster.scheduler_address) as client:
         got = client.run(loaded)
-    assert len(got) == 2 and all(v == ["prefect.task_engine", "tasks.process", "ruleset", "catalog", "frozen"]
+    assert len(got) == 2 and all(v == ["prefect.task_engine", "tasks.process", "anyio._backends._asyncio",
+                                                 "collections", "ruleset", "catalog", "frozen"]
                                     for v in got.values()), got
