@@ -124,8 +124,13 @@ def test_resolve_chunks_spread_few_repositories_over_the_workers():
     assert [len(c) for c in resolve_chunks(repos, 125, 2)] == [19, 19]
     assert [len(c) for c in resolve_chunks(repos, 125, 1)] == [38]
     # never more than a batch, and never below the size a task is worth
-    assert [len(c) for c in resolve_chunks(repos, 10, 2)] == [10, 10, 10, 8]
-    assert [len(c) for c in resolve_chunks(repos[:10], 125, 8)] == [MIN_RESOLVE_CHUNK, 2]
-    # order kept, nothing lost or repeated
-    assert sum(resolve_chunks(repos, 7, 3), []) == repos
+    assert [len(c) for c in resolve_chunks(repos, 10, 2)] == [10, 10, 9, 9]
+    assert [len(c) for c in resolve_chunks(repos[:10], 125, 8)] == [5, 5]  # 2 tasks, not 8 of 1
+    assert all(len(c) >= MIN_RESOLVE_CHUNK for c in resolve_chunks(repos, 125, 4))
+    # dealt round-robin: a run of alike neighbours (one kind of breakage) is shared out
+    kinds = ["corrupt"] * 12 + ["empty"] * 12 + ["missing"] * 12
+    assert all(sorted(set(c)) == ["corrupt", "empty", "missing"] for c in resolve_chunks(kinds, 125, 3))
+    # nothing lost or repeated, discovery order kept within a chunk
+    chunks = resolve_chunks(repos, 7, 3)
+    assert sorted(sum(chunks, [])) == sorted(repos) and all(c == sorted(c, key=repos.index) for c in chunks)
     assert resolve_chunks([], 125, 2) == []

@@ -218,12 +218,15 @@ MIN_RESOLVE_CHUNK = 8
 
 
 def resolve_chunks(repos: Sequence[T], size: int, workers: int) -> list[list[T]]:
-    """``repos`` (in order) cut into the tasks that resolve their commits: at most
-    ``size`` each, and spread over the workers when there are few. One chunk of all the
-    broken repositories of a first crawl held one worker for half a second while the
-    other scanned alone (500 sample repositories, 2 workers)."""
+    """``repos`` dealt into the tasks that resolve their commits: at most ``size`` each,
+    and spread over the workers when there are few. One chunk of all the broken
+    repositories of a first crawl held one worker for half a second while the other
+    scanned alone (500 sample repositories, 2 workers). Dealt round-robin, not cut in
+    runs: neighbours in discovery order are alike (one organization's forks, one kind
+    of breakage), and cut chunks took 0.5 and 1.0 s at 2,000 repositories."""
     per = min(max(1, size), max(MIN_RESOLVE_CHUNK, -(-len(repos) // max(1, workers))))
-    return [list(repos[i : i + per]) for i in range(0, len(repos), per)]
+    n = -(-len(repos) // per)
+    return [list(repos[i::n]) for i in range(n)]
 
 
 def batches(units: Sequence[Unit], size: int) -> list[Batch]:
