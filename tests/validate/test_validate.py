@@ -67,31 +67,59 @@ def test_each_kind_of_bad_value_is_caught():
     assert "expect_column_pair_values_a_to_be_greater_than_b" in text["trends"]
 
 
-def test_gx_fix_reads_the_same_kwargs_and_gives_the_same_results():
-    """chipwatch.validate.gx_kwargs reads each expectation's configuration once per
-    lookup: the same kwargs as GX's own methods for every expectation of every suite,
-    and the same results for a batch with every kind of failure."""
+def test_gx_fixes_read_the_same_kwargs_ids_and_names_and_give_the_same_results():
+    """chipwatch.validate.gx_fixes: for every expectation of every suite, the same
+    kwargs as GX's own lookups, the same metric ids and the same type name; the same
+    ids for values of every kind GX converts; the same results for a batch with every
+    kind of failure."""
+    import datetime
+    import decimal
+    import enum
+
+    import numpy as np
+    from great_expectations.core.id_dict import IDDict
+
     from chipwatch.tables import load_contracts
     from chipwatch.tables.contracts import contract
-    from chipwatch.validate import gx_kwargs
+    from chipwatch.validate import gx_fixes
     from chipwatch.validate.runner import _gx
     from chipwatch.validate.spec import default_sets, suite_for
 
     _, gxe, *_ = _gx()
-    assert gx_kwargs.apply()  # installed with GX: a second call changes nothing
+    assert gx_fixes.apply()  # installed with GX: a second call changes nothing
+    own = {name: gx_fixes.original(name) for name in
+           ("_get_domain_kwargs", "_get_success_kwargs", "_get_runtime_kwargs", "_get_success_kwarg", "to_id",
+            "camel_to_snake")}
+    from great_expectations.expectations import expectation
+
+    assert expectation.camel_to_snake is not own["camel_to_snake"] and IDDict.to_id is not own["to_id"]
     checked = 0
     for table in load_contracts():
         for spec in suite_for(contract(table), default_sets(CHIPS)):
             for e in spec.expectations:
                 exp = getattr(gxe, e.type)(**e.kwargs)
                 for name in ("_get_domain_kwargs", "_get_success_kwargs"):
-                    assert getattr(exp, name)() == gx_kwargs.original(name)(exp), (spec.name, e, name)
+                    assert getattr(exp, name)() == own[name](exp), (spec.name, e, name)
                 for runtime in (None, {"result_format": "SUMMARY"}):
-                    assert exp._get_runtime_kwargs(runtime) == gx_kwargs.original("_get_runtime_kwargs")(exp, runtime)
+                    assert exp._get_runtime_kwargs(runtime) == own["_get_runtime_kwargs"](exp, runtime)
                 for key in (*exp.success_keys, *exp.runtime_keys, "no_such_key"):
-                    assert exp._get_success_kwarg(key, "d") == gx_kwargs.original("_get_success_kwarg")(exp, key, "d")
+                    assert exp._get_success_kwarg(key, "d") == own["_get_success_kwarg"](exp, key, "d")
+                kwargs = IDDict(exp._get_runtime_kwargs({"result_format": "SUMMARY"}))
+                for keys in (None, list(kwargs)[:1], list(kwargs)[:2]):
+                    assert kwargs.to_id(keys) == own["to_id"](kwargs, keys), (spec.name, e, keys)
+                assert exp.configuration.type == own["camel_to_snake"](type(exp).__name__)
                 checked += 1
     assert checked > 80
+
+    class Level(enum.IntEnum):
+        HIGH = 2
+
+    odd = IDDict(a=float("nan"), b=float("inf"), c=None, d={1: (1, 2.5), "x": {True, False}}, e=[None, "s", -0.0],
+                 f=np.int64(3), g=np.float32(0.1), h=datetime.date(2026, 1, 2), i=decimal.Decimal("1.5"),
+                 j=Level.HIGH, k=np.array([1, 2]), m=[{"n": [np.nan, None]}], o=True)
+    for keys in (None, ["a", "b"], ["c", "j"], ["d", "e", "m"], ["f", "g", "h", "i", "k", "o"]):
+        assert odd.to_id(keys) == own["to_id"](odd, keys), keys
+    assert IDDict(z=1).to_id() == own["to_id"](IDDict(z=1)) and IDDict().to_id() == ()
 
     def outcome():
         results = validate_tables(_bad_batch(), chip_ids=CHIPS)
@@ -99,11 +127,12 @@ def test_gx_fix_reads_the_same_kwargs_and_gives_the_same_results():
                 {name: [r.get("results", r) for r in v.result.values()] for name, v in results.items()})
 
     fixed = outcome()
-    gx_kwargs.undo()
+    gx_fixes.undo()
     try:
+        assert IDDict.to_id is own["to_id"] and expectation.camel_to_snake is own["camel_to_snake"]
         stock = outcome()
     finally:
-        assert gx_kwargs.apply()
+        assert gx_fixes.apply()
     assert fixed == stock
     assert any(fixed[0].values())
 

@@ -60,9 +60,9 @@ def _gx():
             import great_expectations.expectations as gxe
             from great_expectations.data_context.types.base import ProgressBarsConfig
 
-            from chipwatch.validate import gx_kwargs
+            from chipwatch.validate import gx_fixes
 
-            gx_kwargs.apply()  # a quarter of a validation's time, see the module
+            gx_fixes.apply()  # half of a validation's time, see the module
 
             # ...and that module sets its own logger to INFO when imported.
             logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
