@@ -111,7 +111,9 @@ def test_auto_batch_size_gives_each_worker_a_few_tasks_within_bounds():
     from chipwatch.plan import MAX_BATCH, MIN_BATCH, auto_batch_size
 
     assert auto_batch_size(500, 2) == 125  # 4 tasks of the work, not 32 of 16
-    assert auto_batch_size(20, 2) == MIN_BATCH
+    assert auto_batch_size(20, 2) == 5
+    assert auto_batch_size(8, 2) == 2  # a short list of big repositories: every worker busy
+    assert auto_batch_size(3, 8) == MIN_BATCH == 1
     assert auto_batch_size(100_000, 2) == MAX_BATCH
     assert auto_batch_size(0, 4) == MIN_BATCH
 

@@ -33,7 +33,7 @@ def add_common_arguments(p: argparse.ArgumentParser) -> None:
                    help="scheduler of an existing Dask cluster, tcp://host:8786 (default: $CHIPWATCH_DASK_ADDRESS "
                         "or a LocalCluster)")
     p.add_argument("--workers", type=int, default=None, help="LocalCluster worker processes (default: CPUs, at most 8)")
-    p.add_argument("--batch-size", type=int, default=None, help="repositories per task (default: about 4 tasks per worker, 16 to 256 each)")
+    p.add_argument("--batch-size", type=int, default=None, help="repositories per task (default: 2 tasks per worker, at most 256 each)")
     p.add_argument("--no-history", dest="history", action="store_false",
                    help="scan only each snapshot's tree, not its history (no first/last seen, no removals)")
     p.add_argument("--json", action="store_true", help="print the run summary as JSON")
