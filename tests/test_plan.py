@@ -119,16 +119,17 @@ def test_auto_batch_size_gives_each_worker_a_few_tasks_within_bounds():
 
 
 def test_resolve_chunks_spread_few_repositories_over_the_workers():
-    from chipwatch.plan import MIN_RESOLVE_CHUNK, resolve_chunks
+    from chipwatch.plan import resolve_chunks
 
     repos = [f"r{i}" for i in range(38)]
     # the 38 broken repositories of a 500-repository first crawl: one task per worker
     assert [len(c) for c in resolve_chunks(repos, 125, 2)] == [19, 19]
     assert [len(c) for c in resolve_chunks(repos, 125, 1)] == [38]
-    # never more than a batch, and never below the size a task is worth
+    # never more than a batch; a few big repositories of a backfill fetched side by side
     assert [len(c) for c in resolve_chunks(repos, 10, 2)] == [10, 10, 9, 9]
-    assert [len(c) for c in resolve_chunks(repos[:10], 125, 8)] == [5, 5]  # 2 tasks, not 8 of 1
-    assert all(len(c) >= MIN_RESOLVE_CHUNK for c in resolve_chunks(repos, 125, 4))
+    assert [len(c) for c in resolve_chunks(repos[:8], 48, 2)] == [4, 4]
+    assert [len(c) for c in resolve_chunks(repos[:3], 125, 8)] == [1, 1, 1]
+    assert [len(c) for c in resolve_chunks(repos, 0, 2)] == [1] * 38
     # dealt round-robin: a run of alike neighbours (one kind of breakage) is shared out
     kinds = ["corrupt"] * 12 + ["empty"] * 12 + ["missing"] * 12
     assert all(sorted(set(c)) == ["corrupt", "empty", "missing"] for c in resolve_chunks(kinds, 125, 3))

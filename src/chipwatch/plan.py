@@ -214,19 +214,15 @@ def auto_batch_size(n_units: int, workers: int) -> int:
     return max(MIN_BATCH, min(MAX_BATCH, want))
 
 
-# Resolving a repository costs from ~10 ms (a broken one, refused at once) to a
-# network fetch; below this many per task, the task's own cost would dominate.
-MIN_RESOLVE_CHUNK = 8
-
-
 def resolve_chunks(repos: Sequence[T], size: int, workers: int) -> list[list[T]]:
     """``repos`` dealt into the tasks that resolve their commits: at most ``size`` each,
-    and spread over the workers when there are few. One chunk of all the broken
-    repositories of a first crawl held one worker for half a second while the other
-    scanned alone (500 sample repositories, 2 workers). Dealt round-robin, not cut in
-    runs: neighbours in discovery order are alike (one organization's forks, one kind
+    and at least one per worker when there are few (a repository to resolve is fetched:
+    from ~10 ms for a broken one to minutes over the network). One chunk of all the
+    broken repositories of a first crawl held one worker for half a second while the
+    other scanned alone (500 sample repositories, 2 workers). Dealt round-robin, not cut
+    in runs: neighbours in discovery order are alike (one organization's forks, one kind
     of breakage), and cut chunks took 0.5 and 1.0 s at 2,000 repositories."""
-    per = min(max(1, size), max(MIN_RESOLVE_CHUNK, -(-len(repos) // max(1, workers))))
+    per = max(1, min(size, -(-len(repos) // max(1, workers))))
     n = -(-len(repos) // per)
     return [list(repos[i::n]) for i in range(n)]
 
