@@ -8,9 +8,9 @@ names (the flow object: ``flows.crawl`` and with it pyarrow's dataset layer and 
 ~0.3 s), the scanner and inference, and loading the rule set and chip catalog (~0.4 s),
 which delays the first batch of every worker of a new cluster; then what Prefect loads
 lazily in a first task (its API client's async backend, the entry points of its
-collections: 20 ms of the worker's first task, `bench/bench_task_overhead.py`). Loaded here, a
-standing cluster pays it once per worker, and a cluster started for one run pays it
-while the flow is still planning. A failure is logged and left to the first task, which
+collections: 20 ms of the worker's first task, `bench/bench_task_overhead.py`). Loaded
+here, a standing cluster pays it once per worker, and a cluster started for one run
+pays it while the flow is still planning. A failure is logged and left to the first task, which
 reports it with its context.
 """
 from __future__ import annotations
