@@ -10,8 +10,8 @@ which delays the first batch of every worker of a new cluster; then what Prefect
 lazily in a first task (its API client's async backend, the entry points of its
 collections: 20 ms of the worker's first task, `bench/bench_task_overhead.py`). Loaded
 here, a standing cluster pays it once per worker, and a cluster started for one run
-pays it while the flow is still planning. A failure is logged and left to the first task, which
-reports it with its context.
+pays it while the flow is still planning. A failure is logged and left to the first
+task, which reports it with its context.
 """
 from __future__ import annotations
 
